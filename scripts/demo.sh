@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The main job ("make"): the arm64 kernel with the series, booted on the
+# emulated Arm machine (GICv3 ITS + SMMUv3 + QEMU's edu device), running the
+# iommufd selftests, the smoke check and the end-to-end MSI test; then a
+# short story of what the end-to-end test saw and the totals.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+
+res=$BUILD/results/arm64
+run=iommufd
+[ -x "$TOP/tests/guest/smoke" ] && run+=,smoke
+ls "$TOP"/tests/e2e/*.c >/dev/null 2>&1 && run+=,msi-e2e
+RESULTS=$res "$TOP/scripts/kselftest.sh" arm64 plain "$run"
+rc=$?
+echo
+echo "=== The series on emulated Arm ($(kgit rev-list --count base..HEAD) patches on $(kgit log -1 --format=%s base))"
+for prog in smoke msi-e2e; do
+	[ -f "$res/$prog.ktap" ] || continue
+	echo "--- $prog"
+	grep -E '^(ok|not ok) |^# ' "$res/$prog.ktap" | grep -v '^# \(RUN\|PASSED\|Totals\)' || true
+done
+echo "--- QEMU: $(cat "$res/qemu-cmdline.txt" 2>/dev/null)"
+echo "--- raw console log: $res/console.log"
+python3 "$TOP/scripts/totals.py" "$res" || rc=1
+exit $rc

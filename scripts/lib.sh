@@ -1,0 +1,21 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for the msi-doorbell harness scripts. Sourced, not run.
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+KTREE=${KTREE:-$BUILD/linux}
+IDENT_NAME="msi-doorbell developers"
+IDENT_EMAIL="msi-doorbell@invalid"
+
+say() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
+run() { printf '+ %s\n' "$*" >&2; "$@"; }
+
+# git in the kernel tree, with the project identity and fixed dates so that
+# the same queue always gives the same commits.
+kgit() {
+	GIT_AUTHOR_NAME="$IDENT_NAME" GIT_AUTHOR_EMAIL="$IDENT_EMAIL" \
+	GIT_COMMITTER_NAME="$IDENT_NAME" GIT_COMMITTER_EMAIL="$IDENT_EMAIL" \
+	GIT_AUTHOR_DATE="2025-01-01T00:00:00Z" GIT_COMMITTER_DATE="2025-01-01T00:00:00Z" \
+		git -C "$KTREE" -c core.quotepath=off -c advice.detachedHead=false "$@"
+}

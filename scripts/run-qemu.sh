@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot build/<arch>-<flavour> in QEMU and run test programs in it:
+#   run-qemu.sh <arch> <flavour> <run-list> <results-dir> [kmemleak]
+# <run-list> is msidoorbell.run for tests/guest/init ("iommufd,e2e:...").
+# Writes <results-dir>/console.log and qemu-cmdline.txt, prints the exact
+# commands, then classifies the log (scripts/parse-results.py), whose exit
+# code it returns: 0 pass, 1 test failure, 2 kernel trouble, 3 timeout.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+arch=${1:?arch}
+flavour=${2:?flavour}
+runlist=${3:?run list}
+res=${4:?results dir}
+kmemleak=${5:-0}
+source "$TOP/configs/$arch.arch"
+O=$BUILD/$arch-$flavour
+timeout=${QEMU_TIMEOUT:-900}
+rm -rf "$res"
+mkdir -p "$res"
+
+accel="tcg,thread=multi"
+why="TCG (software emulation)"
+if [ "$arch" = "$(uname -m)" ] && [ -w /dev/kvm ]; then
+	probe=$BUILD/kvm-probe.$arch
+	if [ ! -f "$probe" ]; then
+		# /dev/kvm can exist and still not run a guest: boot the kernel
+		# with an init that exits and wait for its panic message.
+		if timeout 30 "$QEMU" $QEMU_MACHINE -accel kvm -cpu host -m 512M -smp 1 \
+			-display none -monitor none -serial stdio -no-reboot \
+			-kernel "$O/$IMAGE" -append "console=$CONSOLE panic=-1 rdinit=/nonexistent" \
+			2>&1 | grep -q "No working init found\|Kernel panic"; then
+			echo kvm > "$probe"
+		else
+			echo tcg > "$probe"
+		fi
+	fi
+	if [ "$(cat "$probe")" = kvm ]; then
+		accel=kvm
+		why="KVM"
+		QEMU_MACHINE=${QEMU_MACHINE/-cpu max/-cpu host}
+	else
+		why="TCG: /dev/kvm is present but did not boot a guest (probe: $probe)"
+	fi
+elif [ "$arch" = "$(uname -m)" ]; then
+	why="TCG: no usable /dev/kvm"
+fi
+
+append="console=$CONSOLE panic=-1 oops=panic loglevel=7 msidoorbell.run=$runlist msidoorbell.kmemleak=$kmemleak"
+[ "$flavour" = debug ] && append+=" kasan.fault=report"
+cmd=("$QEMU" $QEMU_MACHINE -accel "$accel" -smp 2 -m 2G -display none -monitor none
+     -serial stdio -no-reboot $QEMU_EXTRA -kernel "$O/$IMAGE"
+     -initrd "$O/initramfs.cpio.gz" -append "$append")
+say "accelerator: $why"
+printf '%q ' "${cmd[@]}" > "$res/qemu-cmdline.txt"
+echo >> "$res/qemu-cmdline.txt"
+say "QEMU command line:"
+cat "$res/qemu-cmdline.txt" >&2
+say "kernel command line: $append"
+say "console log: $res/console.log (timeout ${timeout}s)"
+start=$(date +%s)
+set +e
+timeout --foreground -k 10 "$timeout" "${cmd[@]}" < /dev/null > "$res/console.log" 2>&1
+qrc=$?
+set -e
+echo $(( $(date +%s) - start )) > "$res/seconds"
+say "QEMU exited with $qrc after $(cat "$res/seconds")s"
+[ $qrc = 124 ] || [ $qrc = 137 ] && touch "$res/timed-out"
+python3 "$TOP/scripts/parse-results.py" "$res"
