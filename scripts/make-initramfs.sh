@@ -11,7 +11,7 @@ arch=${1:?arch}
 flavour=${2:-plain}
 source "$TOP/configs/$arch.arch"
 O=$BUILD/$arch-$flavour
-bb=$BUILD/busybox-$BUSYBOX_DEB_ARCH/bin/busybox
+bb=$TOP/build/busybox-$BUSYBOX_DEB_ARCH/bin/busybox
 [ -x "$bb" ] || die "no static busybox for $arch at $bb: run 'make deps'"
 list=$O/initramfs.list
 {

@@ -10,8 +10,8 @@ MSIDOORBELL-BEGIN/END markers that are not kernel messages), counts the
 test cases, and looks for kernel trouble (panic, oops, BUG, WARN, KASAN,
 lockdep, kmemleak) anywhere in the kernel's output. Writes summary.json and
 prints a summary. Exit code: 0 pass, 1 test failure, 2 kernel trouble,
-3 timeout (the partial log is kept). The worst outcome wins, except that a
-timeout is reported as such.
+3 timeout (the partial log is kept). Kernel trouble wins over a timeout
+(a hang after a splat is reported as the splat), a timeout over failures.
 """
 import json
 import os
@@ -92,7 +92,7 @@ def parse(res):
 
     summary = {'programs': {}, 'passed': 0, 'failed': 0, 'skipped': 0,
                'trouble': trouble[:50], 'kmemleak_leaks': kmemleak,
-               'timed_out': os.path.exists(os.path.join(res, 'timed-out')) or not done}
+               'timed_out': os.path.exists(os.path.join(res, 'timed-out'))}
     problems = []
     for p in progs:
         with open(os.path.join(res, p['name'] + '.ktap'), 'w') as f:
@@ -132,11 +132,13 @@ def parse(res):
             summary[k] += c[k]
     if not progs:
         problems.append('no test program ran')
+    if not done:
+        problems.append('the guest never reached the end of its init (crash, reboot or timeout)')
 
-    if summary['timed_out']:
-        outcome = TIMEOUT
-    elif trouble or kmemleak:
+    if trouble or kmemleak:
         outcome = TROUBLE
+    elif summary['timed_out']:
+        outcome = TIMEOUT
     elif summary['failed'] or problems:
         outcome = FAIL
     else:
