@@ -36,8 +36,7 @@ def main():
         head, _, _, rest = split(path)
         head = re.sub(r'^(Subject: \[PATCH[^\]]*\] ).*(?:\n .*)*', lambda m: m.group(1) + subject,
                       head, flags=re.M)
-        open(path, 'w').write(head + '\n\n' + blurb + '\n' + rest if not blurb.endswith('\n')
-                              else head + '\n\n' + blurb + rest)
+        open(path, 'w').write(head + '\n\n' + blurb.rstrip('\n') + '\n\n' + rest)
 
 
 if __name__ == '__main__':
