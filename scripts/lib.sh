@@ -3,7 +3,7 @@
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
-KTREE=${KTREE:-$BUILD/linux}
+KTREE=${KTREE:-$TOP/build/linux}
 IDENT_NAME="msi-doorbell developers"
 IDENT_EMAIL="msi-doorbell@invalid"
 

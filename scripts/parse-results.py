@@ -70,7 +70,11 @@ def parse(res):
             continue
         if line.startswith('MSIDOORBELL-BEGIN '):
             parts = line.split()
-            cur = {'name': parts[1], 'args': ' '.join(parts[2:]), 'rc': None, 'ktap': []}
+            # A program run twice (different selectors) gets <prog>.2 etc.
+            name = parts[1]
+            runs = sum(1 for p in progs if p['prog'] == name)
+            cur = {'name': name if not runs else '%s.%d' % (name, runs + 1), 'prog': name,
+                   'args': ' '.join(parts[2:]), 'rc': None, 'ktap': []}
             progs.append(cur)
             continue
         if line.startswith('MSIDOORBELL-END ') and cur is not None:
@@ -114,7 +118,7 @@ def parse(res):
             elif m.group(4) in ('SKIP', 'skip'):
                 c['skipped'] += 1
                 c['skips'].append(name)
-                if (p['name'], name) not in expected_skips:
+                if (p['prog'], name) not in expected_skips:
                     problems.append('%s: %s skipped, and tests/expected-skips does not explain why'
                                     % (p['name'], name))
             else:

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the project's own guest tests for <arch>-<flavour>: every
+# tests/e2e/*.c statically, against the uAPI headers of the kernel built in
+# build/<arch>-<flavour>, plus the tests/guest/smoke script, into
+# build/<arch>-<flavour>/tests/ (make-initramfs.sh packs that directory).
+# Incremental: a program is rebuilt only when its source or the installed
+# uAPI headers are newer. The e2e tests need the arm64 machine (ITS,
+# SMMUv3, edu), so other arches get nothing.
+#   build-tests.sh <arch> <flavour>
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+arch=${1:?arch}
+flavour=${2:-plain}
+source "$TOP/configs/$arch.arch"
+O=$BUILD/$arch-$flavour
+out=$O/tests
+
+if [ "$arch" != arm64 ]; then
+	say "tests: nothing to build for $arch (the e2e tests need the arm64 virt machine)"
+	exit 0
+fi
+[ -d "$O/usr/include/linux" ] || die "no headers in $O/usr/include: build the kernel first"
+mkdir -p "$out"
+hdr=$O/usr/include/linux/iommufd.h
+built=()
+for src in "$TOP"/tests/e2e/*.c; do
+	[ -e "$src" ] || continue
+	bin=$out/$(basename "$src" .c)
+	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ "$hdr" -nt "$bin" ]; then
+		run "${CROSS_COMPILE}gcc" -O2 -Wall -Wextra -static \
+			-isystem "$O/usr/include" -o "$bin" "$src"
+	fi
+	built+=("$(basename "$bin")")
+done
+if [ ! -f "$out/smoke" ] || [ "$TOP/tests/guest/smoke" -nt "$out/smoke" ]; then
+	run install -m 0755 "$TOP/tests/guest/smoke" "$out/smoke"
+fi
+built+=(smoke)
+say "tests: ${built[*]} in $out"
