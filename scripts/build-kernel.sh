@@ -16,6 +16,8 @@ frags=("$TOP/configs/common.config" "$TOP/configs/$arch.config")
 [ "$flavour" = debug ] && frags+=("$TOP/configs/debug.config")
 mkdir -p "$O"
 export CCACHE_DIR=${CCACHE_DIR:-$TOP/build/ccache}
+# Paths relative to the checkout: a second clone shares cache hits.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$TOP}
 kmake() {
 	run make -C "$KTREE" O="$O" ARCH="$KARCH" CROSS_COMPILE="$CROSS_COMPILE" \
 		CC="ccache ${CROSS_COMPILE}gcc" -j"$(nproc)" "$@"
