@@ -91,7 +91,7 @@ check-x86_64: sync
 	@RESULTS=build/results/x86_64 QEMU_TIMEOUT=1500 $(S)/kselftest.sh x86_64 debug iommufd,iommufd_fail_nth 1
 
 check-arm64: sync
-	@RESULTS=build/results/arm64 $(S)/kselftest.sh arm64 plain iommufd,smoke,msi-e2e
+	@bash -c 'source $(S)/lib.sh && RESULTS=build/results/arm64 $(S)/kselftest.sh arm64 plain "$$(arm64_runlist)"'
 
 harness-selftest:
 	@tests/harness/run.sh build/results/harness

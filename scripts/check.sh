@@ -30,10 +30,7 @@ stage harness "$TOP/tests/harness/run.sh" "$BUILD/results/harness"
 [ -x "$TOP/scripts/lint.sh" ] && stage lint "$TOP/scripts/lint.sh"
 stage x86_64 env RESULTS="$BUILD/results/x86_64" QEMU_TIMEOUT=1500 \
 	"$TOP/scripts/kselftest.sh" x86_64 debug iommufd,iommufd_fail_nth 1
-arm64_run=iommufd
-[ -x "$TOP/tests/guest/smoke" ] && arm64_run+=,smoke
-ls "$TOP"/tests/e2e/*.c >/dev/null 2>&1 && arm64_run+=,msi-e2e
-stage arm64 env RESULTS="$BUILD/results/arm64" "$TOP/scripts/kselftest.sh" arm64 plain "$arm64_run"
+stage arm64 env RESULTS="$BUILD/results/arm64" "$TOP/scripts/kselftest.sh" arm64 plain "$(arm64_runlist)"
 
 echo
 echo "=== make check: $(( $(date +%s) - start ))s"

@@ -8,14 +8,11 @@ set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
 res=$BUILD/results/arm64
-run=iommufd
-[ -x "$TOP/tests/guest/smoke" ] && run+=,smoke
-ls "$TOP"/tests/e2e/*.c >/dev/null 2>&1 && run+=,msi-e2e
-RESULTS=$res "$TOP/scripts/kselftest.sh" arm64 plain "$run"
+RESULTS=$res "$TOP/scripts/kselftest.sh" arm64 plain "$(arm64_runlist)"
 rc=$?
 echo
 echo "=== The series on emulated Arm ($(kgit rev-list --count base..HEAD) patches on $(kgit log -1 --format=%s base))"
-for prog in smoke msi-e2e; do
+for prog in smoke msi-e2e msi-e2e.2 msi-e2e.3; do
 	[ -f "$res/$prog.ktap" ] || continue
 	echo "--- $prog"
 	grep -E '^(ok|not ok) |^# ' "$res/$prog.ktap" | grep -v '^# \(RUN\|PASSED\|Totals\)' || true

@@ -19,3 +19,14 @@ kgit() {
 	GIT_AUTHOR_DATE="2025-01-01T00:00:00Z" GIT_COMMITTER_DATE="2025-01-01T00:00:00Z" \
 		git -C "$KTREE" -c core.quotepath=off -c advice.detachedHead=false "$@"
 }
+
+# The arm64 run list of `make` and `make check`: the iommufd selftests, the
+# smoke check and the end-to-end cases listed in tests/e2e/check-cases.
+arm64_runlist() {
+	local list=iommufd c
+	[ -x "$TOP/tests/guest/smoke" ] && list+=,smoke
+	for c in $(grep -v '^#' "$TOP/tests/e2e/check-cases" 2>/dev/null); do
+		list+=",msi-e2e:$c"
+	done
+	echo "$list"
+}
