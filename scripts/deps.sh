@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 
 read -r srcpkg srcver < <(grep -v '^#' "$TOP/BASE-VERSION")
 pkgs=(build-essential bc flex bison libelf-dev libssl-dev cpio xz-utils python3 kmod
-      ccache sparse dwarves rsync python3-docutils busybox-static
+      ccache sparse dwarves rsync python3-docutils python3-ply python3-git busybox-static
       gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-system-x86 qemu-system-arm)
 missing=()
 for p in "${pkgs[@]}"; do
