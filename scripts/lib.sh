@@ -11,14 +11,19 @@ say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 run() { printf '+ %s\n' "$*" >&2; "$@"; }
 
-# git in the kernel tree, with the project identity and fixed dates so that
-# the same queue always gives the same commits.
-kgit() {
+# git in a kernel tree (first argument), with the project identity and
+# fixed dates so that the same queue always gives the same commits.
+tree_git() {
+	local tree=$1
+	shift
 	GIT_AUTHOR_NAME="$IDENT_NAME" GIT_AUTHOR_EMAIL="$IDENT_EMAIL" \
 	GIT_COMMITTER_NAME="$IDENT_NAME" GIT_COMMITTER_EMAIL="$IDENT_EMAIL" \
 	GIT_AUTHOR_DATE="2025-01-01T00:00:00Z" GIT_COMMITTER_DATE="2025-01-01T00:00:00Z" \
-		git -C "$KTREE" -c core.quotepath=off -c advice.detachedHead=false "$@"
+		git -C "$tree" -c core.quotepath=off -c advice.detachedHead=false "$@"
 }
+
+# git in build/linux.
+kgit() { tree_git "$KTREE" "$@"; }
 
 # The arm64 run list of `make` and `make check`: the iommufd selftests, the
 # smoke check and the end-to-end cases listed in tests/e2e/check-cases.

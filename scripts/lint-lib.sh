@@ -63,12 +63,8 @@ wt_ensure() {
 	fi
 }
 
-wgit() {
-	GIT_AUTHOR_NAME="$IDENT_NAME" GIT_AUTHOR_EMAIL="$IDENT_EMAIL" \
-	GIT_COMMITTER_NAME="$IDENT_NAME" GIT_COMMITTER_EMAIL="$IDENT_EMAIL" \
-	GIT_AUTHOR_DATE="2025-01-01T00:00:00Z" GIT_COMMITTER_DATE="2025-01-01T00:00:00Z" \
-		git -C "$WT" -c core.quotepath=off -c advice.detachedHead=false "$@"
-}
+# git in the lint worktree.
+wgit() { tree_git "$WT" "$@"; }
 
 # Chain keys: K[0] = base commit; K[i] = hash(K[i-1], diff of patch i).
 # They name the source tree of each step without applying anything.
