@@ -10,10 +10,10 @@ source "$(dirname "$0")/lib.sh"
 cd "$KTREE"
 [ -z "$(kgit status --porcelain --untracked-files=no)" ] ||
 	die "$KTREE has uncommitted changes: commit (and 'make export') or stash them first"
-if [ "${FORCE:-0}" != 1 ] && ! "$TOP/scripts/queue-status.sh" --quiet; then
-	if [ "$(kgit rev-parse HEAD)" != "$(kgit config --get msidoorbell.synced-head || true)" ]; then
-		die "$KTREE has commits that are not in patches/: 'make export' them, or re-run with FORCE=1 to drop them (they stay reachable as tag 'before-import')"
-	fi
+# Commits after base that were never exported would be lost: refuse.
+if [ "${FORCE:-0}" != 1 ] && [ -n "$(kgit rev-list base..HEAD)" ] &&
+   [ "$(kgit rev-parse HEAD)" != "$(kgit config --get msidoorbell.synced-head || true)" ]; then
+	die "$KTREE has commits that are not in patches/: 'make export' them, or re-run with FORCE=1 to drop them (they stay reachable as tag 'before-import')"
 fi
 kgit tag -f before-import HEAD >/dev/null
 kgit am --abort >/dev/null 2>&1 || true
