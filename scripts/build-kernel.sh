@@ -8,10 +8,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-arch=${1:?arch}
-flavour=${2:-plain}
-source "$TOP/configs/$arch.arch"
-O=$BUILD/$arch-$flavour
+load_arch "${1:-}" "${2:-plain}"
 frags=("$TOP/configs/common.config" "$TOP/configs/$arch.config")
 [ "$flavour" = debug ] && frags+=("$TOP/configs/debug.config")
 mkdir -p "$O"

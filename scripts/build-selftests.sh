@@ -5,10 +5,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-arch=${1:?arch}
-flavour=${2:-plain}
-source "$TOP/configs/$arch.arch"
-O=$BUILD/$arch-$flavour
+load_arch "${1:-}" "${2:-plain}"
 out=$O/kselftest/iommu
 [ -d "$O/usr/include/linux" ] || die "no headers in $O/usr/include: build the kernel first"
 mkdir -p "$out"

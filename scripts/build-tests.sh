@@ -11,10 +11,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-arch=${1:?arch}
-flavour=${2:-plain}
-source "$TOP/configs/$arch.arch"
-O=$BUILD/$arch-$flavour
+load_arch "${1:-}" "${2:-plain}"
 out=$O/tests
 
 if [ "$arch" != arm64 ]; then

@@ -35,3 +35,13 @@ arm64_runlist() {
 	done
 	echo "$list"
 }
+
+# Read configs/<arch>.arch and name the build of <arch>-<flavour>:
+# sets arch, flavour, O and the description's variables.
+load_arch() {
+	arch=${1:?arch}
+	flavour=${2:-plain}
+	[ -f "$TOP/configs/$arch.arch" ] || die "no configs/$arch.arch: arches are $(cd "$TOP/configs" && ls *.arch | sed 's/\.arch//' | tr '\n' ' ')"
+	source "$TOP/configs/$arch.arch"
+	O=$BUILD/$arch-$flavour
+}

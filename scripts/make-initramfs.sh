@@ -7,10 +7,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-arch=${1:?arch}
-flavour=${2:-plain}
-source "$TOP/configs/$arch.arch"
-O=$BUILD/$arch-$flavour
+load_arch "${1:-}" "${2:-plain}"
 bb=$TOP/build/busybox-$BUSYBOX_DEB_ARCH/bin/busybox
 [ -x "$bb" ] || die "no static busybox for $arch at $bb: run 'make deps'"
 list=$O/initramfs.list
