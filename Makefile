@@ -9,7 +9,7 @@ S := scripts
 .DEFAULT_GOAL := all
 .PHONY: all help deps base tree export status apply kernel selftests initramfs \
 	sync kselftest check check-x86_64 check-arm64 harness-selftest e2e-base lint \
-	send-prep clean distclean
+	send-prep bench bench-smoke clean distclean
 
 help:
 	@echo 'msi-doorbell: a kernel patch series (patches/) and the harness that tests it.'
@@ -42,10 +42,18 @@ help:
 	@echo '                    passes when its replace case fails as expected'
 	@echo '  make lint         checkpatch --strict, per-patch W=1 builds, sparse, kernel-doc, format'
 	@echo '  make send-prep    To/Cc from get_maintainer.pl and the git send-email command'
+	@echo '  make bench        the cost of the series: base and patched arm64 kernels built from'
+	@echo '                    the same configs, booted in turn (ROUNDS=5, interleaved): mock'
+	@echo '                    attach/replace/MSI prepare, 10,000 edu MSIs, MSI enable, struct'
+	@echo '                    and vmlinux sizes; table of medians and ratios against the goals'
+	@echo '                    in build/results/bench.{txt,json} (not in make check: slow)'
+	@echo '  make bench-smoke  one short round of it on the kernels already built (build/arm64-plain,'
+	@echo '                    and build/e2e-base/arm64-plain if built); builds no kernel'
 	@echo '  make clean        remove kernel builds and results (keeps the tree and ccache)'
 	@echo '  make distclean    remove build/ entirely'
 	@echo
-	@echo 'Results: build/results/<arch>/ (console.log, qemu-cmdline.txt, <prog>.ktap, summary.json)'
+	@echo 'Results: build/results/<arch>/ (console.log, qemu-cmdline.txt, <prog>.ktap, summary.json),'
+	@echo '         build/results/bench{,-smoke}.{txt,json}'
 
 deps:
 	@$(S)/deps.sh
@@ -104,6 +112,12 @@ lint: sync
 
 send-prep: sync
 	@$(S)/send-prep.sh
+
+bench: deps
+	@$(S)/bench.sh full
+
+bench-smoke:
+	@$(S)/bench.sh smoke
 
 clean:
 	rm -rf build/*-plain build/*-debug build/results

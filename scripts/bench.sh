@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# What the series costs against the base kernel, measured side by side
+# ("make bench", "make bench-smoke"):
+#   bench.sh full     build the base kernel (tag base, in build/base-tree ->
+#                     build/e2e-base/arm64-plain, as make e2e-base does) and
+#                     the patched one (branch series, in the worktree
+#                     build/bench/series-tree -> build/bench/arm64-plain) from
+#                     the same configs; struct sizes with pahole from a few
+#                     objects rebuilt with DWARF in build/bench/dwarf-<k>;
+#                     then ROUNDS (default 5) rounds of one boot per kernel,
+#                     interleaved (base patched base patched ...), each
+#                     running tests/bench/msi-bench in the arm64 guest.
+#   bench.sh smoke    one round of a tenth of the work on the kernels that
+#                     are already built: build/arm64-plain (what make check
+#                     builds) and, when built, build/e2e-base/arm64-plain;
+#                     builds no kernel and runs no pahole.
+# Writes build/results/bench.{txt,json} (smoke: bench-smoke.{txt,json});
+# raw runs in build/bench/runs-<mode>/. Fails when any run fails or any
+# number is missing (scripts/bench-report.py); missing a goal is reported
+# in the table, not an error.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+mode=${1:-full}
+case "$mode" in
+full) rounds=${ROUNDS:-5} ;;
+smoke) rounds=1 ;;
+*) die "usage: bench.sh full|smoke" ;;
+esac
+[ "$rounds" -ge 1 ] || die "ROUNDS must be at least 1"
+load_arch arm64 plain
+B=$BUILD/bench
+mkdir -p "$B" "$BUILD/results"
+export QEMU_TIMEOUT=${QEMU_TIMEOUT:-600}
+start=$(date +%s)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# Kernel builds are niced: the machine is shared.
+build_kernel() { # <tree> <build-root>
+	KTREE=$1 BUILD=$2 run nice -n 19 "$TOP/scripts/build-kernel.sh" arm64 plain
+}
+
+# names, trees and kernel builds of the two sides
+declare -A tree kb desc
+if [ "$mode" = full ]; then
+	tree[base]=$BUILD/base-tree
+	if [ ! -d "${tree[base]}" ]; then
+		kgit worktree add -q --detach "${tree[base]}" base
+	else
+		git -C "${tree[base]}" checkout -q --detach base
+	fi
+	tree[patched]=$B/series-tree
+	if [ ! -d "${tree[patched]}" ]; then
+		kgit worktree add -q --detach "${tree[patched]}" series
+	else
+		git -C "${tree[patched]}" checkout -q --detach series
+	fi
+	kb[base]=$BUILD/e2e-base/arm64-plain
+	kb[patched]=$B/arm64-plain
+	say "building the base kernel (tag base)"
+	build_kernel "${tree[base]}" "$BUILD/e2e-base"
+	say "building the patched kernel (branch series)"
+	build_kernel "${tree[patched]}" "$B"
+	desc[base]="tag base $(git -C "${tree[base]}" rev-parse --short=12 HEAD)"
+	desc[patched]="branch series $(git -C "${tree[patched]}" rev-parse --short=12 HEAD), $(git -C "${tree[patched]}" rev-list --count base..HEAD) patches"
+else
+	kb[patched]=$O
+	[ -f "${kb[patched]}/$IMAGE" ] && [ -f "${kb[patched]}/vmlinux" ] ||
+		die "bench-smoke: no kernel in ${kb[patched]} (make check's arm64 stage builds it; or: make kernel)"
+	desc[patched]="build/arm64-plain, as built from build/linux"
+	kb[base]=$BUILD/e2e-base/arm64-plain
+	if [ -f "${kb[base]}/$IMAGE" ] && [ -f "${kb[base]}/vmlinux" ]; then
+		desc[base]="build/e2e-base/arm64-plain, as built"
+	else
+		say "bench-smoke: no base kernel in ${kb[base]} (make e2e-base or make bench builds it): patched kernel only"
+		unset 'kb[base]'
+	fi
+fi
+sides=()
+for k in base patched; do [ -n "${kb[$k]:-}" ] && sides+=("$k"); done
+for k in "${sides[@]}"; do
+	[ -f "${kb[$k]}/$IMAGE" ] || die "no kernel image in ${kb[$k]}"
+done
+
+# The bench program: one static binary for both sides, against the uAPI
+# headers of the first side (linux/iommufd.h and linux/vfio.h, which the
+# series does not change; the program defines what it needs beyond them).
+bin=$B/msi-bench
+hdr=${kb[${sides[0]}]}/usr/include
+[ -f "$hdr/linux/iommufd.h" ] || die "no uAPI headers in $hdr"
+run "${CROSS_COMPILE}gcc" -O2 -Wall -Wextra -Werror -static -isystem "$hdr" \
+	-o "$bin" "$TOP/tests/bench/msi-bench.c"
+
+# Struct sizes from DWARF: the few objects that define or use them, rebuilt
+# out of tree with the kernel's .config plus CONFIG_DEBUG_INFO_DWARF5.
+STRUCTS="msi_desc:kernel/irq/msi.o iommufd_device:drivers/iommu/iommufd/device.o
+iommufd_hwpt_paging:drivers/iommu/iommufd/device.o iommu_domain:drivers/iommu/iommu.o"
+sizes=$B/sizes-$mode
+rm -rf "$sizes"
+mkdir -p "$sizes"
+struct_sizes() { # <side>
+	local k=$1 d=$B/dwarf-$1 objs s obj
+	mkdir -p "$d"
+	if ! cmp -s "${kb[$k]}/.config" "$d/.config.kernel"; then
+		cp "${kb[$k]}/.config" "$d/.config.kernel"
+		cp "${kb[$k]}/.config" "$d/.config"
+		"${tree[$k]}/scripts/config" --file "$d/.config" -d DEBUG_INFO_NONE \
+			-e DEBUG_INFO_DWARF5 -d DEBUG_INFO_REDUCED -d DEBUG_INFO_SPLIT \
+			-d DEBUG_INFO_BTF -d GDB_SCRIPTS
+		run nice -n 19 make -s -C "${tree[$k]}" O="$d" ARCH="$KARCH" \
+			CROSS_COMPILE="$CROSS_COMPILE" olddefconfig
+		# Only debug info may differ from the kernel that is measured.
+		if diff <(grep -vE 'DEBUG_INFO|PAHOLE|GDB_SCRIPTS|^#|^$' "$d/.config.kernel") \
+			<(grep -vE 'DEBUG_INFO|PAHOLE|GDB_SCRIPTS|^#|^$' "$d/.config") >&2; then :; else
+			rm -f "$d/.config.kernel"
+			die "DWARF config of $k differs from its kernel's beyond debug info"
+		fi
+	fi
+	objs=$(echo "$STRUCTS" | tr ' ' '\n' | cut -d: -f2 | sort -u)
+	CCACHE_DIR=${CCACHE_DIR:-$BUILD/ccache} run nice -n 19 make -s -C "${tree[$k]}" O="$d" \
+		ARCH="$KARCH" CROSS_COMPILE="$CROSS_COMPILE" CC="ccache ${CROSS_COMPILE}gcc" \
+		-j"$(nproc)" $objs
+	for s in $STRUCTS; do
+		obj=$d/${s#*:}
+		pahole -C "${s%%:*}" "$obj" > "$sizes/$k.${s%%:*}.pahole" ||
+			die "pahole -C ${s%%:*} $obj failed"
+		grep -q '/\* size: ' "$sizes/$k.${s%%:*}.pahole" ||
+			die "pahole found no struct ${s%%:*} in $obj"
+	done
+}
+for k in "${sides[@]}"; do
+	size -A "${kb[$k]}/vmlinux" > "$sizes/$k.size-A"
+	size "${kb[$k]}/vmlinux" > "$sizes/$k.size"
+	if [ "$mode" = full ]; then
+		say "struct sizes of $k (pahole on DWARF objects in $B/dwarf-$k)"
+		struct_sizes "$k"
+	fi
+done
+# Exact code and data deltas, by symbol (size(1) sees page-padded sections).
+if [ -n "${kb[base]:-}" ]; then
+	bom=${tree[base]:-$KTREE}/scripts/bloat-o-meter
+	python3 "$bom" "${kb[base]}/vmlinux" "${kb[patched]}/vmlinux" > "$sizes/bloat-o-meter"
+	python3 "$bom" -c "${kb[base]}/vmlinux" "${kb[patched]}/vmlinux" > "$sizes/bloat-o-meter-c"
+fi
+
+# One boot directory per side: the kernel image and gen_init_cpio of its
+# build, the bench program as the only test (make-initramfs.sh packs it).
+for k in "${sides[@]}"; do
+	bo=$B/boot-$k/arm64-plain
+	rm -rf "$B/boot-$k"
+	mkdir -p "$bo/$(dirname "$IMAGE")" "$bo/usr" "$bo/tests"
+	ln -s "${kb[$k]}/$IMAGE" "$bo/$IMAGE"
+	ln -s "${kb[$k]}/usr/gen_init_cpio" "$bo/usr/gen_init_cpio"
+	cp "$bin" "$bo/tests/msi-bench"
+	BUILD=$B/boot-$k "$TOP/scripts/make-initramfs.sh" arm64 plain
+done
+
+runs=$B/runs-$mode
+rm -rf "$runs"
+mkdir -p "$runs"
+sel=msi-bench
+[ "$mode" = smoke ] && sel=msi-bench:smoke
+for r in $(seq 1 "$rounds"); do
+	for k in "${sides[@]}"; do
+		say "round $r/$rounds: $k kernel"
+		set +e
+		BUILD=$B/boot-$k "$TOP/scripts/run-qemu.sh" arm64 plain "$sel" "$runs/$k-$r" \
+			2> "$runs/$k-$r.stderr"
+		rc=$?
+		set -e
+		grep -E 'accelerator:|QEMU exited|outcome|^ERROR' "$runs/$k-$r.stderr" >&2 || true
+		[ $rc = 0 ] || die "round $r, $k kernel: run failed (exit $rc; $runs/$k-$r/console.log, $runs/$k-$r.stderr)"
+	done
+done
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+
+out=$BUILD/results/bench
+[ "$mode" = smoke ] && out=$BUILD/results/bench-smoke
+args=(--mode "$mode" --rounds "$rounds" --runs "$runs" --sizes "$sizes" --out "$out"
+      --seconds "$(( $(date +%s) - start ))" --load "$load_start" --load "$load_end"
+      --qemu "$(qemu-system-aarch64 --version | head -1)")
+for k in "${sides[@]}"; do args+=(--side "$k=${desc[$k]}"); done
+python3 "$TOP/scripts/bench-report.py" "${args[@]}"
