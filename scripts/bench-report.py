@@ -38,7 +38,9 @@ ROWS = [
      'op'),
     ('prepare_msi', 'mock', 'MSI prepare+compose (test op), SW_MSI window', 'ns', 'lower', 1.05,
      'op'),
-    ('edu_irqs', 'e2e', 'edu MSIs, 10,000 round trips, default window', '/s', 'higher', 0.98, ''),
+    ('edu_irqs', 'e2e', 'edu MSIs, default window: median of 10 x 1,000', '/s', 'higher', 0.98,
+     ''),
+    ('edu_irqs_all', 'e2e', 'edu MSIs, default window: all 10,000', '/s', 'higher', 0.98, ''),
     ('msi_enable', 'e2e', 'VFIO_DEVICE_SET_IRQS: enable MSI (eventfd)', 'us', 'lower', None,
      'no goal'),
 ]
@@ -312,7 +314,7 @@ def main():
                  % (a.load[0], a.load[-1]))
     nb = infos['patched'].get('batches', '?')
     L.append('cells: median [min..max] over the rounds; each round\'s value is the median of '
-             '%s batch%s in that boot (e2e edu_irqs: one run of 10,000)'
+             '%s batch%s in that boot (edu: 10 batches of 1,000 interrupts)'
              % (nb, '' if nb == '1' else 'es'))
     L.append('ratio = patched / base (for prepare_msi: / patched without window)')
     L.append('')

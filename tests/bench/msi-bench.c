@@ -21,7 +21,9 @@
  *  prepare_plain     the same on a device without the window
  *  edu_irqs          10,000 real MSIs from QEMU's edu device through the
  *                    SMMUv3 and the GICv3 ITS to an eventfd (VFIO cdev +
- *                    iommufd, default window): interrupts per second
+ *                    iommufd, default window), each raised and received
+ *                    before the next, in 10 batches of 1,000: interrupts per
+ *                    second of the median batch (edu_irqs_all: overall)
  *  msi_enable        VFIO_DEVICE_SET_IRQS enabling MSI with an eventfd
  *                    (disabled again, untimed, between two enables)
  *
@@ -132,6 +134,7 @@ struct test_cmd {
 #define N_REPLACE		40000
 #define N_PREPARE		100000
 #define N_IRQS			10000	/* not scaled: the issue asks for 10,000 */
+#define IRQ_BATCHES		10
 #define N_ENABLE		500
 
 static unsigned int scale = 1, batches = BATCHES;
@@ -740,7 +743,7 @@ static int irq_roundtrip(struct edu *e)
 
 static void edu_workloads(void)
 {
-	double v[BATCHES], t0, secs;
+	double v[BATCHES], vi[IRQ_BATCHES], t0, secs;
 	unsigned int i, b, n;
 	struct edu e;
 	int ret;
@@ -758,15 +761,26 @@ static void edu_workloads(void)
 	/* 100 interrupts first: delivery works, and is warm. */
 	for (i = 0, ret = 0; !ret && i < 100; i++)
 		ret = irq_roundtrip(&e);
-	t0 = now();
-	for (i = 0; !ret && i < N_IRQS; i++)
-		ret = irq_roundtrip(&e);
-	secs = now() - t0;
+	/*
+	 * N_IRQS in IRQ_BATCHES batches: the overall rate, and the median
+	 * batch's, which a burst of host load during one batch does not move.
+	 */
+	secs = 0;
+	for (b = 0; !ret && b < IRQ_BATCHES; b++) {
+		t0 = now();
+		for (i = 0; !ret && i < N_IRQS / IRQ_BATCHES; i++)
+			ret = irq_roundtrip(&e);
+		vi[b] = now() - t0;
+		secs += vi[b];
+		vi[b] = N_IRQS / IRQ_BATCHES / vi[b];
+	}
 	if (ret) {
-		diag("edu_irqs: interrupt %u: %s", i, strerror(-ret));
+		diag("edu_irqs: batch %u, interrupt %u: %s", b, i, strerror(-ret));
 	} else {
-		diag("edu_irqs: %u interrupts in %.3f s, none lost", N_IRQS, secs);
-		report("edu_irqs", N_IRQS / secs, "per-s");
+		diag("edu_irqs: %u interrupts in %.3f s, none lost: %.0f per second, median of %u batches %.0f",
+		     N_IRQS, secs, N_IRQS / secs, IRQ_BATCHES, median(vi, IRQ_BATCHES));
+		report("edu_irqs", median(vi, IRQ_BATCHES), "per-s");
+		report("edu_irqs_all", N_IRQS / secs, "per-s");
 	}
 	result("edu_irqs", !ret);
 
