@@ -6,6 +6,7 @@
 #   bisect      lint-bisect.sh      each step applies and builds, W=1, x86_64 arm64 i386
 #   sparse      lint-sparse.sh      no new sparse warnings (x86_64)
 #   kernel-doc  lint-kerneldoc.sh   no new kernel-doc warnings in touched files
+#   rst         lint-rst.sh         touched .rst files pass docutils (warnings fail)
 #   format      lint-format.py      subjects, author, sign-off, cover letter
 # LINT_CHECKS="checkpatch format" runs a subset; LINT_ARCHES limits bisect.
 # Results are cached under build/lint/cache by content hashes: a second run
@@ -15,7 +16,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lint-lib.sh"
 
 pdir=$(lint_pdir "${1:-}")
-checks=${LINT_CHECKS:-checkpatch bisect sparse kernel-doc format}
+checks=${LINT_CHECKS:-checkpatch bisect sparse kernel-doc rst format}
 mapfile -t PATCHES < <(lint_series "$pdir")
 say "lint: ${#PATCHES[@]} patch(es) in $pdir"
 if [ "${#PATCHES[@]}" = 0 ]; then
@@ -30,6 +31,7 @@ for c in $checks; do
 	bisect) cmd=("$TOP/scripts/lint-bisect.sh" "$pdir") ;;
 	sparse) cmd=("$TOP/scripts/lint-sparse.sh" "$pdir") ;;
 	kernel-doc) cmd=("$TOP/scripts/lint-kerneldoc.sh" "$pdir") ;;
+	rst) cmd=("$TOP/scripts/lint-rst.sh" "$pdir") ;;
 	format) cmd=(python3 "$TOP/scripts/lint-format.py" "$pdir") ;;
 	*) die "unknown check $c (LINT_CHECKS)" ;;
 	esac

@@ -20,6 +20,18 @@
  *    IOAS. On a kernel without the MSI doorbell series this case fails: the
  *    doorbell is not mapped in the new domain, the SMMU drops the MSI write
  *    (event 0x10 at IOVA 0x8000040). That failure is the negative control.
+ *  - chosen_window: IOMMU_OPTION_SW_MSI_START/_SIZE move the device's MSI
+ *    window before attach; the device is programmed with the new window
+ *    plus the doorbell offset, interrupts arrive, and the default window is
+ *    free for an IOAS mapping.
+ *  - colliding_window: a window over IOVA the IOAS has mapped makes the
+ *    attach fail with EADDRINUSE; nothing changed, the device attaches with
+ *    the default window and interrupts arrive.
+ *  - doorbell_busy: IOMMU_OPTION_MSI_DOORBELL_IOVA cannot change while the
+ *    device has MSI vectors (EBUSY, checked against the ITS-allocated
+ *    vector); with MSI disabled it can, and on a paging HWPT (no stage 1)
+ *    the re-enabled vector still uses the window IOVA.
+ *  The last three need the series' uAPI: on the base kernel they fail.
  *
  * Each case sets the device up from scratch and tears it down again, so a
  * case that breaks interrupt delivery cannot poison the next one.
@@ -77,7 +89,21 @@
 #define ITS_TRANSLATER_PHYS	0x08090040ULL
 #define IOMMU_GRANULE		0x1000ULL
 #define SW_MSI_WINDOW		0x08000000ULL
-#define EXPECTED_MSI_ADDR	(SW_MSI_WINDOW + (ITS_TRANSLATER_PHYS & (IOMMU_GRANULE - 1)))
+#define DOORBELL_OFFSET		(ITS_TRANSLATER_PHYS & (IOMMU_GRANULE - 1))
+#define EXPECTED_MSI_ADDR	(SW_MSI_WINDOW + DOORBELL_OFFSET)
+
+/*
+ * The series' per-device options (include/uapi/linux/iommufd.h), spelled
+ * out so that this also builds against the base tree's headers.
+ */
+#define OPT_SW_MSI_START	2
+#define OPT_SW_MSI_SIZE		3
+#define OPT_MSI_DOORBELL_IOVA	4
+/* A window of our choosing, 1 MiB, away from the default and the buffer */
+#define CHOSEN_WINDOW		0x0a000000ULL
+#define CHOSEN_WINDOW_MB	1
+/* A stage-1 doorbell IOVA, as a nested guest would give */
+#define GUEST_DOORBELL_IOVA	0x0c000000ULL
 
 /*
  * Memory mapped into each IOAS for DMA. edu masks DMA addresses to 28 bits,
@@ -109,6 +135,7 @@ struct e2e {
 	__u32 ioas[2];
 	__u32 hwpt;
 	void *buf[2];
+	uint64_t window;
 	volatile uint8_t *bar0;
 	size_t bar0_size;
 	uint64_t cfg_offset;
@@ -399,6 +426,53 @@ static int ioas_alloc_map(struct e2e *e, int idx)
 	return 0;
 }
 
+static int option(struct e2e *e, __u32 option_id, __u16 op, uint64_t *val)
+{
+	struct iommu_option opt = {
+		.size = sizeof(opt),
+		.option_id = option_id,
+		.op = op,
+		.object_id = e->devid,
+		.val64 = *val,
+	};
+
+	if (ioctl(e->iommufd, IOMMU_OPTION, &opt))
+		return -errno;
+	*val = opt.val64;
+	return 0;
+}
+
+static int set_option(struct e2e *e, __u32 option_id, uint64_t val)
+{
+	return option(e, option_id, IOMMU_OPTION_OP_SET, &val);
+}
+
+/* Choose the MSI window of the device (size in MiB) and read it back. */
+static int set_window(struct e2e *e, uint64_t start, uint64_t size_mb)
+{
+	uint64_t got_start = 0, got_size = 0;
+	int ret;
+
+	ret = set_option(e, OPT_SW_MSI_START, start);
+	if (!ret)
+		ret = set_option(e, OPT_SW_MSI_SIZE, size_mb);
+	if (ret) {
+		diag("IOMMU_OPTION_SW_MSI_START/SIZE 0x%llx, %llu MiB: %s",
+		     (unsigned long long)start, (unsigned long long)size_mb, strerror(-ret));
+		return ret;
+	}
+	if (option(e, OPT_SW_MSI_START, IOMMU_OPTION_OP_GET, &got_start) ||
+	    option(e, OPT_SW_MSI_SIZE, IOMMU_OPTION_OP_GET, &got_size) ||
+	    got_start != start || got_size != size_mb) {
+		diag("the window reads back as 0x%llx, %llu MiB",
+		     (unsigned long long)got_start, (unsigned long long)got_size);
+		return -EIO;
+	}
+	diag("MSI window of iommufd dev %u set to [0x%llx, 0x%llx)", e->devid,
+	     (unsigned long long)start, (unsigned long long)(start + (size_mb << 20)));
+	return 0;
+}
+
 /* Attach (the first time) or replace (afterwards) the device's page table. */
 static int attach(struct e2e *e, __u32 pt_id)
 {
@@ -476,7 +550,7 @@ static void teardown(struct e2e *e)
  * memory mapped, enable memory decoding and bus mastering, map BAR0 and
  * enable MSI with an eventfd.
  */
-static int setup(struct e2e *e)
+static int setup_window(struct e2e *e, uint64_t window)
 {
 	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
 	struct vfio_region_info reg = { .argsz = sizeof(reg) };
@@ -509,6 +583,12 @@ static int setup(struct e2e *e)
 
 	if (ioas_alloc_map(e, 0))
 		goto err;
+	e->window = SW_MSI_WINDOW;
+	if (window) {
+		if (set_window(e, window, CHOSEN_WINDOW_MB))
+			goto err;
+		e->window = window;
+	}
 	ret = attach(e, e->ioas[0]);
 	if (ret) {
 		diag("VFIO_DEVICE_ATTACH_IOMMUFD_PT IOAS %u: %s", e->ioas[0], strerror(-ret));
@@ -571,6 +651,11 @@ static int setup(struct e2e *e)
 err:
 	teardown(e);
 	return -1;
+}
+
+static int setup(struct e2e *e)
+{
+	return setup_window(e, 0);
 }
 
 /* Collect eventfd signals that arrived after their timeout. */
@@ -652,6 +737,7 @@ static int irq_burst(struct e2e *e, unsigned int n, struct irq_stats *st)
 
 static bool check_msi_addr(struct e2e *e, const char *when)
 {
+	uint64_t expected = e->window + DOORBELL_OFFSET;
 	uint64_t addr;
 	uint32_t data;
 	bool enabled;
@@ -664,9 +750,9 @@ static bool check_msi_addr(struct e2e *e, const char *when)
 	}
 	diag("MSI %s: %s, address 0x%" PRIx64 ", data 0x%x (expected address 0x%llx = window 0x%llx + doorbell offset 0x%llx)",
 	     when, enabled ? "enabled" : "DISABLED", addr, data,
-	     (unsigned long long)EXPECTED_MSI_ADDR, (unsigned long long)SW_MSI_WINDOW,
-	     (unsigned long long)(EXPECTED_MSI_ADDR - SW_MSI_WINDOW));
-	return enabled && addr == EXPECTED_MSI_ADDR;
+	     (unsigned long long)expected, (unsigned long long)e->window,
+	     (unsigned long long)DOORBELL_OFFSET);
+	return enabled && addr == expected;
 }
 
 /*
@@ -828,6 +914,161 @@ static bool test_replace(void)
 	return ok;
 }
 
+/* Map one page of the IOAS's buffer at @iova. */
+static int map_at(struct e2e *e, int idx, uint64_t iova)
+{
+	struct iommu_ioas_map map = {
+		.size = sizeof(map),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+			 IOMMU_IOAS_MAP_WRITEABLE,
+		.ioas_id = e->ioas[idx],
+		.user_va = (uintptr_t)e->buf[idx],
+		.length = 4096,
+		.iova = iova,
+	};
+
+	if (ioctl(e->iommufd, IOMMU_IOAS_MAP, &map))
+		return -errno;
+	return 0;
+}
+
+static bool test_chosen_window(void)
+{
+	struct irq_stats st = { 0 };
+	struct e2e e;
+	bool ok;
+	int ret;
+
+	if (setup_window(&e, CHOSEN_WINDOW))
+		return false;
+	ok = check_msi_addr(&e, "as programmed");
+	if (irq_burst(&e, DEFAULT_IRQS, &st))
+		ok = false;
+	print_stats("chosen_window", &st);
+	if (st.received != DEFAULT_IRQS || st.lost)
+		ok = false;
+	/* The default window is not reserved any more, the chosen one is */
+	ret = map_at(&e, 0, SW_MSI_WINDOW);
+	diag("IOAS map at the default window 0x%llx: %s (expected success)",
+	     (unsigned long long)SW_MSI_WINDOW, ret ? strerror(-ret) : "ok");
+	if (ret)
+		ok = false;
+	ret = map_at(&e, 0, CHOSEN_WINDOW);
+	diag("IOAS map at the chosen window 0x%llx: %s (expected %s)",
+	     (unsigned long long)CHOSEN_WINDOW, ret ? strerror(-ret) : "ok",
+	     strerror(EINVAL));
+	if (ret != -EINVAL)
+		ok = false;
+	teardown(&e);
+	return ok;
+}
+
+/* Attach with a window over IOVA the IOAS maps: EADDRINUSE, nothing changes. */
+static bool test_colliding_window(void)
+{
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
+	struct irq_stats st = { 0 };
+	char path[PATH_MAX];
+	struct e2e e;
+	bool ok = true;
+	int ret;
+
+	/* Bind and map as setup() does, then choose a window over the buffer */
+	memset(&e, 0, sizeof(e));
+	e.iommufd = e.devfd = e.efd = -1;
+	snprintf(e.bdf, sizeof(e.bdf), "%s", edu_bdf);
+	e.iommufd = open("/dev/iommu", O_RDWR);
+	snprintf(path, sizeof(path), "/dev/vfio/devices/%s", edu_vfio);
+	e.devfd = open(path, O_RDWR);
+	if (e.iommufd < 0 || e.devfd < 0) {
+		diag("open /dev/iommu or %s: %s", path, strerror(errno));
+		teardown(&e);
+		return false;
+	}
+	bind.iommufd = e.iommufd;
+	if (ioctl(e.devfd, VFIO_DEVICE_BIND_IOMMUFD, &bind)) {
+		diag("VFIO_DEVICE_BIND_IOMMUFD: %s", strerror(errno));
+		teardown(&e);
+		return false;
+	}
+	e.devid = bind.out_devid;
+	if (ioas_alloc_map(&e, 0)) {
+		teardown(&e);
+		return false;
+	}
+	/* The window takes the IOAS's buffer at BUF_IOVA */
+	if (set_window(&e, BUF_IOVA & ~0xfffffULL, 1)) {
+		teardown(&e);
+		return false;
+	}
+	ret = attach(&e, e.ioas[0]);
+	diag("attach with the window over the IOAS's mapping at 0x%llx: %s (expected %s)",
+	     (unsigned long long)BUF_IOVA, ret ? strerror(-ret) : "attached",
+	     strerror(EADDRINUSE));
+	if (ret != -EADDRINUSE)
+		ok = false;
+	teardown(&e);
+	if (!ok)
+		return false;
+
+	/* Nothing changed: the same device attaches and its MSIs work */
+	if (setup(&e))
+		return false;
+	ok = check_msi_addr(&e, "after the refused window");
+	if (irq_burst(&e, DEFAULT_IRQS, &st))
+		ok = false;
+	print_stats("colliding_window", &st);
+	if (st.received != DEFAULT_IRQS || st.lost)
+		ok = false;
+	teardown(&e);
+	return ok;
+}
+
+static bool test_doorbell_busy(void)
+{
+	struct irq_stats st = { 0 };
+	uint64_t val = 0;
+	struct e2e e;
+	bool ok = true;
+	int ret;
+
+	if (setup(&e))
+		return false;
+	/* setup() enabled MSI: the ITS allocated a vector, composed it */
+	ret = set_option(&e, OPT_MSI_DOORBELL_IOVA, GUEST_DOORBELL_IOVA);
+	diag("doorbell IOVA 0x%llx with MSI enabled: %s (expected %s)",
+	     (unsigned long long)GUEST_DOORBELL_IOVA, ret ? strerror(-ret) : "set",
+	     strerror(EBUSY));
+	if (ret != -EBUSY)
+		ok = false;
+
+	ret = set_msi_eventfd(&e, -1);
+	if (!ret)
+		ret = set_option(&e, OPT_MSI_DOORBELL_IOVA, GUEST_DOORBELL_IOVA);
+	if (!ret)
+		ret = option(&e, OPT_MSI_DOORBELL_IOVA, IOMMU_OPTION_OP_GET, &val);
+	diag("doorbell IOVA with MSI disabled: %s, reads back 0x%llx",
+	     ret ? strerror(-ret) : "set", (unsigned long long)val);
+	if (ret || val != GUEST_DOORBELL_IOVA)
+		ok = false;
+
+	/* A paging HWPT has no stage 1: the vector uses the window IOVA */
+	ret = set_msi_eventfd(&e, e.efd);
+	if (ret) {
+		diag("VFIO_DEVICE_SET_IRQS MSI again: %s", strerror(-ret));
+		ok = false;
+	}
+	if (!check_msi_addr(&e, "re-enabled on a paging HWPT"))
+		ok = false;
+	if (irq_burst(&e, DEFAULT_IRQS, &st))
+		ok = false;
+	print_stats("doorbell_busy", &st);
+	if (st.received != DEFAULT_IRQS || st.lost)
+		ok = false;
+	teardown(&e);
+	return ok;
+}
+
 static const struct {
 	const char *name;
 	bool (*fn)(void);
@@ -835,6 +1076,9 @@ static const struct {
 	/* replace last: on a broken kernel it is the one that loses interrupts */
 	{ "default_window", test_default_window },
 	{ "many_interrupts", test_many_interrupts },
+	{ "chosen_window", test_chosen_window },
+	{ "colliding_window", test_colliding_window },
+	{ "doorbell_busy", test_doorbell_busy },
 	{ "replace", test_replace },
 };
 
