@@ -50,9 +50,10 @@ def check_patch(path, num, total):
     if not m:
         errs.append('subject %r is not "[PATCH n/N] prefix: Summary"' % subj)
     else:
-        if total > 1 and (m.group(1), m.group(2)) != (str(num), str(total)):
-            errs.append('subject numbering [%s/%s], want [%d/%d]' % (m.group(1), m.group(2), num,
-                                                                   total))
+        # git format-patch pads the number to the width of the total (01/11)
+        want = (str(num).zfill(len(str(total))), str(total))
+        if total > 1 and (m.group(1), m.group(2)) != want:
+            errs.append('subject numbering [%s/%s], want [%s/%s]' % (m.group(1), m.group(2), *want))
         s = m.group(3)
         pm = re.match(r'^([\w./-]+): (.*)$', s)
         if not pm or not (pm.group(1) in PREFIXES or DOC_PREFIX.match(pm.group(1))):
