@@ -5,7 +5,8 @@
  * (scripts/bench.sh boots both, interleaved, and compares the numbers).
  *
  * Workloads, each timed with clock_gettime(CLOCK_MONOTONIC) around many
- * iterations, in BATCHES batches; the median batch is reported:
+ * iterations, in BATCHES batches after an untimed warm-up; the best batch
+ * is reported (see best()):
  *
  *  null_ioctl        IOMMU_TEST_CMD with an unknown op: the ioctl floor
  *  attach_msi        create + bind + attach + detach + unbind + destroy of a
@@ -23,7 +24,7 @@
  *                    SMMUv3 and the GICv3 ITS to an eventfd (VFIO cdev +
  *                    iommufd, default window), each raised and received
  *                    before the next, in 10 batches of 1,000: interrupts per
- *                    second of the median batch (edu_irqs_all: overall)
+ *                    second of the best batch (edu_irqs_all: overall)
  *  msi_enable        VFIO_DEVICE_SET_IRQS enabling MSI with an eventfd
  *                    (disabled again, untimed, between two enables)
  *
@@ -42,7 +43,7 @@
  *   BENCH <workload> <value> <unit>       (value "na": not in this kernel)
  *   BENCH-INFO <key> <value>
  * Arguments (after the init's "-f"): "smoke" runs a tenth of the
- * iterations in one batch.
+ * iterations in 3 batches.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -126,16 +127,19 @@ struct test_cmd {
 #define BUF_SIZE		0x10000UL
 #define SYSFS_PCI		"/sys/bus/pci/devices"
 
-/* ---- iteration counts (full run; smoke divides by 10, one batch) ---- */
+/*
+ * ---- iteration counts: totals over the batches (smoke: a tenth of them,
+ * in 3 batches) ----
+ */
 
-#define BATCHES			5
-#define N_NULL			100000
-#define N_ATTACH		2000
-#define N_REPLACE		40000
-#define N_PREPARE		100000
+#define BATCHES			15
+#define N_NULL			150000
+#define N_ATTACH		4500
+#define N_REPLACE		60000
+#define N_PREPARE		150000
 #define N_IRQS			10000	/* not scaled: the issue asks for 10,000 */
 #define IRQ_BATCHES		10
-#define N_ENABLE		500
+#define N_ENABLE		750
 
 static unsigned int scale = 1, batches = BATCHES;
 static unsigned int ncase, nfailed;
@@ -155,6 +159,22 @@ static int cmp_double(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return x < y ? -1 : x > y;
+}
+
+/*
+ * A boot's value for a workload is its best batch: under TCG the guest's
+ * clock is the host's, and whatever else runs on the host (builds, other
+ * guests) only ever makes a batch slower. The median is printed as well.
+ */
+static double best(const double *v, unsigned int n, bool highest)
+{
+	double r = v[0];
+	unsigned int i;
+
+	for (i = 1; i < n; i++)
+		if (highest ? v[i] > r : v[i] < r)
+			r = v[i];
+	return r;
 }
 
 static double median(double *v, unsigned int n)
@@ -320,18 +340,19 @@ out:
 }
 
 /*
- * Run @fn(@ctx, @n / 10) once to warm up, then @fn(@ctx, @n) BATCHES times; report the median time per iteration in
- * ns. @fn returns 0 or a negative errno.
+ * Run @fn(@ctx, @n / BATCHES) once to warm up, then BATCHES times timed;
+ * report the best batch's time per iteration in ns. @fn returns 0 or a
+ * negative errno.
  */
 static bool timed(const char *name, unsigned int n, int (*fn)(void *, unsigned int), void *ctx)
 {
-	double v[BATCHES], t0;
+	double v[BATCHES], t0, b0;
 	unsigned int b;
 	int ret;
 
-	n = n / scale ? n / scale : 1;
+	n = n / BATCHES / scale ? n / BATCHES / scale : 1;
 	/* Warm up (caches, allocator, lazily set up state), untimed. */
-	ret = fn(ctx, n / 10 ? n / 10 : 1);
+	ret = fn(ctx, n);
 	if (ret) {
 		diag("%s: %s", name, strerror(-ret));
 		return false;
@@ -345,9 +366,10 @@ static bool timed(const char *name, unsigned int n, int (*fn)(void *, unsigned i
 			return false;
 		}
 	}
-	diag("%s: %u x %u iterations, median %.0f ns per iteration", name, batches, n,
-	     median(v, batches));
-	report(name, median(v, batches), "ns");
+	b0 = best(v, batches, false);
+	diag("%s: %u x %u iterations, ns per iteration: best batch %.0f, median %.0f", name,
+	     batches, n, b0, median(v, batches));
+	report(name, b0, "ns");
 	return true;
 }
 
@@ -777,14 +799,16 @@ static void edu_workloads(void)
 	if (ret) {
 		diag("edu_irqs: batch %u, interrupt %u: %s", b, i, strerror(-ret));
 	} else {
-		diag("edu_irqs: %u interrupts in %.3f s, none lost: %.0f per second, median of %u batches %.0f",
-		     N_IRQS, secs, N_IRQS / secs, IRQ_BATCHES, median(vi, IRQ_BATCHES));
-		report("edu_irqs", median(vi, IRQ_BATCHES), "per-s");
+		double top = best(vi, IRQ_BATCHES, true);
+
+		diag("edu_irqs: %u interrupts in %.3f s, none lost: %.0f per second; of %u batches: best %.0f, median %.0f",
+		     N_IRQS, secs, N_IRQS / secs, IRQ_BATCHES, top, median(vi, IRQ_BATCHES));
+		report("edu_irqs", top, "per-s");
 		report("edu_irqs_all", N_IRQS / secs, "per-s");
 	}
 	result("edu_irqs", !ret);
 
-	n = N_ENABLE / scale;
+	n = N_ENABLE / BATCHES / scale ? N_ENABLE / BATCHES / scale : 1;
 	for (b = 0; !ret && b < batches; b++) {
 		double sum = 0;
 
@@ -803,8 +827,11 @@ static void edu_workloads(void)
 	if (ret) {
 		diag("msi_enable: %s", strerror(-ret));
 	} else {
-		diag("msi_enable: %u x %u enables, median %.1f us each", batches, n, median(v, batches));
-		report("msi_enable", median(v, batches), "us");
+		double b0 = best(v, batches, false);
+
+		diag("msi_enable: %u x %u enables, us each: best batch %.1f, median %.1f", batches, n,
+		     b0, median(v, batches));
+		report("msi_enable", b0, "us");
 	}
 	result("msi_enable", !ret);
 	edu_teardown(&e);
@@ -818,7 +845,7 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "smoke")) {
 			scale = 10;
-			batches = 1;
+			batches = 3;
 		}
 	printf("TAP version 13\n");
 	printf("1..10\n");
