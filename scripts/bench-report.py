@@ -78,7 +78,9 @@ def read_run(runs, side, rnd):
             m = ACCEL.search(line)
             if m:
                 accel = m.group(1).strip()
-    return vals, info, accel
+    fpath = os.path.join(runs, '%s-%d.foreign' % (side, rnd))
+    foreign = float(open(fpath).read()) if os.path.exists(fpath) else None
+    return vals, info, accel, foreign
 
 
 def struct_size(sizes, side, name):
@@ -153,9 +155,13 @@ def main():
     data = {s: {} for s in sides}
     infos = {s: None for s in sides}
     accels = set()
+    foreign = {s: [] for s in sides}
     for rnd in range(1, a.rounds + 1):
         for s in sides:
-            vals, info, accel = read_run(a.runs, s, rnd)
+            vals, info, accel, fl = read_run(a.runs, s, rnd)
+            if fl is None:
+                fail('round %d, %s kernel: other host load not recorded' % (rnd, s))
+            foreign[s].append(fl)
             if accel is None:
                 fail('round %d, %s kernel: accelerator not recorded' % (rnd, s))
             accels.add(accel)
@@ -322,13 +328,12 @@ def main():
     if a.load:
         L.append('host load average (1/5/15 min) at start: %s, at end: %s'
                  % (a.load[0], a.load[-1]))
-    try:
-        busy = float(a.load[0].split()[0]) > 1.0 or float(a.load[-1].split()[0]) > 1.0
-    except (IndexError, ValueError):
-        busy = False
-    if busy:
-        L.append('NOTE: the host was busy (load average above 1): TCG timings are disturbed;'
-                 ' see the ranges')
+    L.append('other work on the host during the boots, share of its %s: %s'
+             % ('CPUs', ', '.join('%s %s' % (s, ' '.join('%.0f%%' % (100 * f) for f in foreign[s]))
+                                 for s in sides)))
+    if max(max(v) for v in foreign.values()) > 0.10:
+        L.append('NOTE: other work used over 10% of the host during some boots: TCG timings are'
+                 ' disturbed there; see the ranges')
     nb = infos['patched'].get('batches', '?')
     L.append('cells: median [min..max] over the rounds of each boot\'s value, the best of its '
              '%s batches (edu: of 10 x 1,000 interrupts; host load only ever slows a batch)' % nb)
@@ -387,6 +392,7 @@ def main():
     with open(a.out + '.json', 'w') as f:
         json.dump({'mode': a.mode, 'date': now, 'rounds': a.rounds, 'accelerator': accel,
                    'qemu': a.qemu, 'sides': desc, 'info': infos, 'load': a.load,
+                   'foreign_load': foreign,
                    'seconds': a.seconds, 'rows': rows, 'sizes': size_rows,
                    'goals_met': met, 'goals_missed': missed}, f, indent=1)
         f.write('\n')

@@ -161,15 +161,53 @@ rm -rf "$runs"
 mkdir -p "$runs"
 sel=msi-bench
 [ "$mode" = smoke ] && sel=msi-bench:smoke
+# The host is shared (other builds and guests): TCG timings are only as good
+# as the CPUs the guest gets. Before each boot wait, up to BENCH_IDLE_WAIT
+# seconds (default 60; smoke 0), for a quiet host (under 15% busy over 2 s);
+# and measure what else ran during each boot: host CPU time minus our own
+# (QEMU's), as a share of both CPUs, into <runs>/<side>-<round>.foreign.
+idle_wait=${BENCH_IDLE_WAIT:-60}
+[ "$mode" = smoke ] && idle_wait=${BENCH_IDLE_WAIT:-0}
+hz=$(getconf CLK_TCK)
+ncpu=$(nproc)
+host_busy() { # jiffies busy and total, all CPUs
+	awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat
+}
+own_cpu() { # seconds of CPU of this shell's finished children (times: not in a pipe)
+	times > "$B/.times"
+	tail -1 "$B/.times" | awk '{ split($1, u, "m"); split($2, s, "m");
+		print u[1] * 60 + u[2] + s[1] * 60 + s[2] }'
+}
+wait_idle() {
+	local t0=$SECONDS b0 t0j b1 t1j
+	while [ $((SECONDS - t0)) -lt "$idle_wait" ]; do
+		read -r b0 t0j < <(host_busy)
+		sleep 2
+		read -r b1 t1j < <(host_busy)
+		[ $(( (b1 - b0) * 100 / (t1j - t0j + 1) )) -lt 15 ] && return 0
+	done
+	[ "$idle_wait" = 0 ] || say "host still busy after ${idle_wait}s: running anyway (the table shows the other load)"
+}
 for r in $(seq 1 "$rounds"); do
 	for k in "${sides[@]}"; do
+		wait_idle
 		say "round $r/$rounds: $k kernel"
+		read -r hb0 _ < <(host_busy)
+		own_cpu > "$B/.oc"; oc0=$(cat "$B/.oc")
+		w0=$(date +%s.%N)
 		set +e
 		BUILD=$B/boot-$k "$TOP/scripts/run-qemu.sh" arm64 plain "$sel" "$runs/$k-$r" \
 			2> "$runs/$k-$r.stderr"
 		rc=$?
 		set -e
+		w1=$(date +%s.%N)
+		own_cpu > "$B/.oc"; oc1=$(cat "$B/.oc")
+		read -r hb1 _ < <(host_busy)
+		awk -v hb="$((hb1 - hb0))" -v hz="$hz" -v oc0="$oc0" -v oc1="$oc1" -v w="$w1" -v w0="$w0" \
+			-v n="$ncpu" 'BEGIN { f = (hb / hz - (oc1 - oc0)) / ((w - w0) * n);
+				printf "%.3f\n", f < 0 ? 0 : f }' > "$runs/$k-$r.foreign"
 		grep -E 'accelerator:|QEMU exited|outcome|^ERROR' "$runs/$k-$r.stderr" >&2 || true
+		say "other load on the host during this boot: $(awk '{ printf "%.0f%%", $1 * 100 }' "$runs/$k-$r.foreign") of the CPUs"
 		[ $rc = 0 ] || die "round $r, $k kernel: run failed (exit $rc; $runs/$k-$r/console.log, $runs/$k-$r.stderr)"
 	done
 done
