@@ -10,8 +10,9 @@
 #                     objects rebuilt with DWARF in build/bench/dwarf-<k>;
 #                     then ROUNDS (default 5) rounds of one boot per kernel,
 #                     interleaved (base patched base patched ...), each
-#                     running tests/bench/msi-bench in the arm64 guest.
-#   bench.sh smoke    one round of a tenth of the work on the kernels that
+#                     running tests/bench/msi-bench in the arm64 guest,
+#                     after waiting (BENCH_IDLE_WAIT, 60 s) for a quiet host.
+#   bench.sh smoke    one round of a tenth of the work (3 batches) on the kernels that
 #                     are already built: build/arm64-plain (what make check
 #                     builds) and, when built, build/e2e-base/arm64-plain;
 #                     builds no kernel and runs no pahole.
