@@ -34,6 +34,10 @@ load_arch arm64 plain
 B=$BUILD/bench
 mkdir -p "$B" "$BUILD/results"
 export QEMU_TIMEOUT=${QEMU_TIMEOUT:-600}
+out=$BUILD/results/bench
+[ "$mode" = smoke ] && out=$BUILD/results/bench-smoke
+# No stale table survives a failed run.
+rm -f "$out.txt" "$out.json"
 start=$(date +%s)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -214,8 +218,6 @@ for r in $(seq 1 "$rounds"); do
 done
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
-out=$BUILD/results/bench
-[ "$mode" = smoke ] && out=$BUILD/results/bench-smoke
 args=(--mode "$mode" --rounds "$rounds" --runs "$runs" --sizes "$sizes" --out "$out"
       --seconds "$(( $(date +%s) - start ))" --load "$load_start" --load "$load_end"
       --qemu "$(qemu-system-aarch64 --version | head -1)")
