@@ -19,7 +19,8 @@ help:
 	@echo '                    iommufd selftests + GICv3/SMMUv3 smoke + end-to-end MSIs, summary'
 	@echo '  make check        full test: harness self-test, lint, x86_64 debug kernel'
 	@echo '                    (KASAN, lockdep, kmemleak: iommufd + iommufd_fail_nth), arm64'
-	@echo '                    kernel (iommufd, smoke, e2e); ends with "N passed, N failed, N skipped"'
+	@echo '                    kernel (iommufd, smoke, e2e), bench smoke; ends with'
+	@echo '                    "N passed, N failed, N skipped"'
 	@echo
 	@echo 'Patch queue (build/linux = tag base + one commit per patch):'
 	@echo '  make deps         install packages (apt-get) and the arm64 static busybox'

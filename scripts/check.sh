@@ -6,6 +6,9 @@
 #   lint      the upstream-quality gate (scripts/lint.sh), when present
 #   x86_64    debug kernel (KASAN, lockdep, kmemleak): iommufd, iommufd_fail_nth
 #   arm64     plain kernel: iommufd, GICv3 ITS / SMMUv3 / edu smoke, e2e MSIs
+#   bench     one round of `make bench` (scripts/bench.sh smoke) on the kernel
+#             the arm64 stage built, so that the benchmark cannot rot; its
+#             ratios are not read (see README, Cost)
 # Exit 0 only when every stage passed.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -31,6 +34,7 @@ stage harness "$TOP/tests/harness/run.sh" "$BUILD/results/harness"
 stage x86_64 env RESULTS="$BUILD/results/x86_64" QEMU_TIMEOUT=1500 \
 	"$TOP/scripts/kselftest.sh" x86_64 debug iommufd,iommufd_fail_nth 1
 stage arm64 env RESULTS="$BUILD/results/arm64" "$TOP/scripts/kselftest.sh" arm64 plain "$(arm64_runlist)"
+stage bench "$TOP/scripts/bench.sh" smoke
 
 echo
 echo "=== make check: $(( $(date +%s) - start ))s"
