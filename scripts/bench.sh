@@ -89,8 +89,8 @@ for k in "${sides[@]}"; do
 done
 
 # The bench program: one static binary for both sides, against the uAPI
-# headers of the first side (linux/iommufd.h and linux/vfio.h, which the
-# series does not change; the program defines what it needs beyond them).
+# headers of the first side (linux/iommufd.h and linux/vfio.h; it uses only
+# what the base has and defines the series' test ops itself).
 bin=$B/msi-bench
 hdr=${kb[${sides[0]}]}/usr/include
 [ -f "$hdr/linux/iommufd.h" ] || die "no uAPI headers in $hdr"
