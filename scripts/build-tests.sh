@@ -25,7 +25,8 @@ built=()
 for src in "$TOP"/tests/e2e/*.c; do
 	[ -e "$src" ] || continue
 	bin=$out/$(basename "$src" .c)
-	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ "$hdr" -nt "$bin" ]; then
+	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ "$hdr" -nt "$bin" ] ||
+	   [ "$TOP/tests/lib/edu.h" -nt "$bin" ]; then
 		run "${CROSS_COMPILE}gcc" -O2 -Wall -Wextra -static \
 			-isystem "$O/usr/include" -o "$bin" "$src"
 	fi

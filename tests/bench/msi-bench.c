@@ -66,6 +66,8 @@
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
+#include "../lib/edu.h"
+
 /* ---- the iommufd selftest command (iommufd_test.h, both trees) ---- */
 
 /* Values of the 6.12 enum and of the series, which only appends to it. */
@@ -115,9 +117,6 @@ struct test_cmd {
 
 /* ---- edu (QEMU docs/specs/edu.rst) ---- */
 
-#define EDU_VENDOR		0x1234
-#define EDU_DEVICE		0x11e8
-#define EDU_ID_VALUE		0x010000ed
 #define EDU_REG_ID		0x00
 #define EDU_REG_IRQ_STATUS	0x24
 #define EDU_REG_IRQ_RAISE	0x60
@@ -125,7 +124,6 @@ struct test_cmd {
 #define IRQ_TIMEOUT_MS		1000
 #define BUF_IOVA		0x00100000ULL
 #define BUF_SIZE		0x10000UL
-#define SYSFS_PCI		"/sys/bus/pci/devices"
 
 /*
  * ---- iteration counts: totals over the batches (smoke: a tenth of them,
@@ -143,16 +141,6 @@ struct test_cmd {
 
 static unsigned int scale = 1, batches = BATCHES;
 static unsigned int ncase, nfailed;
-
-#define diag(fmt, ...) printf("# " fmt "\n", ##__VA_ARGS__)
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -533,96 +521,16 @@ struct edu {
 	uint64_t cfg_offset;
 };
 
-static int sysfs_read(const char *path, char *buf, size_t len)
+/* Find edu, bind it to vfio-pci unless it is, and find its VFIO cdev. */
+static int find_edu_vfio(struct edu *e)
 {
-	ssize_t n;
-	int fd;
+	int ret;
 
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	while (n > 0 && buf[n - 1] == '\n')
-		buf[--n] = '\0';
-	return 0;
-}
-
-static int sysfs_write(const char *path, const char *val)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n < 0 ? -errno : 0;
-}
-
-static unsigned long sysfs_hex(const char *bdf, const char *attr)
-{
-	char path[PATH_MAX], buf[64];
-
-	snprintf(path, sizeof(path), SYSFS_PCI "/%s/%s", bdf, attr);
-	if (sysfs_read(path, buf, sizeof(buf)))
-		return ~0UL;
-	return strtoul(buf, NULL, 16);
-}
-
-static int find_edu(struct edu *e)
-{
-	char path[PATH_MAX], link[PATH_MAX];
-	struct dirent *de;
-	int ret = -ENODEV;
-	ssize_t n;
-	DIR *dir;
-
-	dir = opendir(SYSFS_PCI);
-	if (!dir)
-		return -errno;
-	while ((de = readdir(dir)))
-		if (de->d_name[0] != '.' && strlen(de->d_name) < sizeof(e->bdf) &&
-		    sysfs_hex(de->d_name, "vendor") == EDU_VENDOR &&
-		    sysfs_hex(de->d_name, "device") == EDU_DEVICE) {
-			strcpy(e->bdf, de->d_name);
-			ret = 0;
-			break;
-		}
-	closedir(dir);
-	if (ret)
-		return ret;
-
-	snprintf(path, sizeof(path), SYSFS_PCI "/%s/driver", e->bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	link[n < 0 ? 0 : n] = '\0';
-	if (!strstr(link, "/vfio-pci")) {
-		if (n >= 0) {
-			snprintf(path, sizeof(path), SYSFS_PCI "/%s/driver/unbind", e->bdf);
-			if ((ret = sysfs_write(path, e->bdf)))
-				return ret;
-		}
-		snprintf(path, sizeof(path), SYSFS_PCI "/%s/driver_override", e->bdf);
-		if ((ret = sysfs_write(path, "vfio-pci")) ||
-		    (ret = sysfs_write("/sys/bus/pci/drivers_probe", e->bdf)))
-			return ret;
-	}
-	snprintf(path, sizeof(path), SYSFS_PCI "/%s/vfio-dev", e->bdf);
-	dir = opendir(path);
-	if (!dir)
-		return -errno;
-	ret = -ENOENT;
-	while ((de = readdir(dir)))
-		if (!strncmp(de->d_name, "vfio", 4) && strlen(de->d_name) < sizeof(e->vfio)) {
-			strcpy(e->vfio, de->d_name);
-			ret = 0;
-			break;
-		}
-	closedir(dir);
+	ret = find_edu(e->bdf, sizeof(e->bdf));
+	if (!ret)
+		ret = bind_vfio_pci(e->bdf);
+	if (!ret)
+		ret = find_vfio_cdev(e->bdf, e->vfio, sizeof(e->vfio));
 	return ret;
 }
 
@@ -638,21 +546,7 @@ static void edu_write32(struct edu *e, unsigned int reg, uint32_t val)
 
 static int set_msi(struct edu *e, int fd)
 {
-	char storage[sizeof(struct vfio_irq_set) + sizeof(int)];
-	struct vfio_irq_set *set = (struct vfio_irq_set *)storage;
-
-	memset(storage, 0, sizeof(storage));
-	set->argsz = sizeof(storage);
-	set->index = VFIO_PCI_MSI_IRQ_INDEX;
-	if (fd >= 0) {
-		set->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
-		set->count = 1;
-		memcpy(set->data, &fd, sizeof(fd));
-	} else {
-		set->argsz = sizeof(*set);
-		set->flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
-	}
-	return ioctl(e->devfd, VFIO_DEVICE_SET_IRQS, set) ? -errno : 0;
+	return vfio_msi_eventfd(e->devfd, fd);
 }
 
 static void edu_teardown(struct edu *e)
@@ -684,7 +578,7 @@ static int edu_setup(struct edu *e)
 	int ret;
 
 	e->iommufd = e->devfd = e->efd = -1;
-	if ((ret = find_edu(e))) {
+	if ((ret = find_edu_vfio(e))) {
 		diag("edu device: %s", strerror(-ret));
 		return ret;
 	}

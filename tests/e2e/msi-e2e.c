@@ -60,9 +60,8 @@
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
-#define EDU_VENDOR		0x1234
-#define EDU_DEVICE		0x11e8
-#define EDU_ID_VALUE		0x010000ed
+#include "../lib/edu.h"
+
 
 /* edu BAR0 registers (QEMU docs/specs/edu.rst) */
 #define EDU_REG_ID		0x00
@@ -124,8 +123,6 @@
 /* Print details for this many losses at most. */
 #define SHOW_LOST		3
 
-#define SYSFS_PCI		"/sys/bus/pci/devices"
-
 struct e2e {
 	char bdf[32];
 	int iommufd;
@@ -143,165 +140,6 @@ struct e2e {
 
 static char edu_bdf[32];
 static char edu_vfio[32];
-
-#define diag(fmt, ...) printf("# " fmt "\n", ##__VA_ARGS__)
-
-static int sysfs_read(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	while (n > 0 && buf[n - 1] == '\n')
-		buf[--n] = '\0';
-	return 0;
-}
-
-static int sysfs_write(const char *path, const char *val)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	if (n < 0)
-		return -errno;
-	return 0;
-}
-
-static unsigned long sysfs_read_hex(const char *bdf, const char *attr)
-{
-	char path[PATH_MAX], buf[64];
-
-	snprintf(path, sizeof(path), SYSFS_PCI "/%s/%s", bdf, attr);
-	if (sysfs_read(path, buf, sizeof(buf)))
-		return ~0UL;
-	return strtoul(buf, NULL, 16);
-}
-
-/* Copy a name that must fit (sysfs names here are short). */
-static int copy_name(char *dst, size_t len, const char *src)
-{
-	size_t n = strlen(src);
-
-	if (n >= len)
-		return -ENAMETOOLONG;
-	memcpy(dst, src, n + 1);
-	return 0;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int find_edu(char *bdf, size_t len)
-{
-	struct dirent *de;
-	int ret = -ENODEV;
-	DIR *dir;
-
-	dir = opendir(SYSFS_PCI);
-	if (!dir)
-		return -errno;
-	while ((de = readdir(dir))) {
-		if (de->d_name[0] == '.')
-			continue;
-		if (sysfs_read_hex(de->d_name, "vendor") == EDU_VENDOR &&
-		    sysfs_read_hex(de->d_name, "device") == EDU_DEVICE) {
-			ret = copy_name(bdf, len, de->d_name);
-			break;
-		}
-	}
-	closedir(dir);
-	return ret;
-}
-
-/* The name of the driver bound to @bdf, "" if none. */
-static void bound_driver(const char *bdf, char *drv, size_t len)
-{
-	char path[PATH_MAX], link[PATH_MAX];
-	const char *slash;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), SYSFS_PCI "/%s/driver", bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0) {
-		drv[0] = '\0';
-		return;
-	}
-	link[n] = '\0';
-	slash = strrchr(link, '/');
-	if (copy_name(drv, len, slash ? slash + 1 : link))
-		drv[0] = '\0';
-}
-
-/* Bind @bdf to vfio-pci unless it already is (the smoke test may have). */
-static int bind_vfio_pci(const char *bdf)
-{
-	char path[PATH_MAX], drv[64];
-	int ret;
-
-	bound_driver(bdf, drv, sizeof(drv));
-	if (!strcmp(drv, "vfio-pci")) {
-		diag("%s already bound to vfio-pci", bdf);
-		return 0;
-	}
-	if (drv[0]) {
-		diag("unbinding %s from %s", bdf, drv);
-		snprintf(path, sizeof(path), SYSFS_PCI "/%s/driver/unbind", bdf);
-		ret = sysfs_write(path, bdf);
-		if (ret)
-			return ret;
-	}
-	snprintf(path, sizeof(path), SYSFS_PCI "/%s/driver_override", bdf);
-	ret = sysfs_write(path, "vfio-pci");
-	if (ret)
-		return ret;
-	ret = sysfs_write("/sys/bus/pci/drivers_probe", bdf);
-	if (ret)
-		return ret;
-	bound_driver(bdf, drv, sizeof(drv));
-	if (strcmp(drv, "vfio-pci"))
-		return -ENODEV;
-	diag("bound %s to vfio-pci", bdf);
-	return 0;
-}
-
-/* The vfioN name of the device's VFIO cdev. */
-static int find_vfio_cdev(const char *bdf, char *name, size_t len)
-{
-	char path[PATH_MAX];
-	struct dirent *de;
-	int ret = -ENOENT;
-	DIR *dir;
-
-	snprintf(path, sizeof(path), SYSFS_PCI "/%s/vfio-dev", bdf);
-	dir = opendir(path);
-	if (!dir)
-		return -errno;
-	while ((de = readdir(dir))) {
-		if (!strncmp(de->d_name, "vfio", 4)) {
-			ret = copy_name(name, len, de->d_name);
-			break;
-		}
-	}
-	closedir(dir);
-	return ret;
-}
 
 static void print_msi_window(const char *bdf)
 {
@@ -501,26 +339,7 @@ static int set_command(struct e2e *e, uint16_t bits)
 
 static int set_msi_eventfd(struct e2e *e, int fd)
 {
-	char storage[sizeof(struct vfio_irq_set) + sizeof(int)];
-	struct vfio_irq_set *set = (struct vfio_irq_set *)storage;
-
-	memset(storage, 0, sizeof(storage));
-	set->argsz = sizeof(storage);
-	set->index = VFIO_PCI_MSI_IRQ_INDEX;
-	set->start = 0;
-	if (fd >= 0) {
-		set->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
-		set->count = 1;
-		memcpy(set->data, &fd, sizeof(fd));
-	} else {
-		/* count 0 with DATA_NONE disables the index */
-		set->argsz = sizeof(*set);
-		set->flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
-		set->count = 0;
-	}
-	if (ioctl(e->devfd, VFIO_DEVICE_SET_IRQS, set))
-		return -errno;
-	return 0;
+	return vfio_msi_eventfd(e->devfd, fd);
 }
 
 static void teardown(struct e2e *e)
@@ -550,14 +369,14 @@ static void teardown(struct e2e *e)
  * memory mapped, enable memory decoding and bus mastering, map BAR0 and
  * enable MSI with an eventfd.
  */
-static int setup_window(struct e2e *e, uint64_t window)
+/*
+ * Open the device, bind it to a new iommufd and give it a fresh IOAS with
+ * memory mapped; on failure everything is torn down.
+ */
+static int open_bind(struct e2e *e)
 {
 	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
-	struct vfio_region_info reg = { .argsz = sizeof(reg) };
 	char path[PATH_MAX];
-	uint32_t id;
-	void *bar;
-	int ret;
 
 	memset(e, 0, sizeof(*e));
 	e->iommufd = e->devfd = e->efd = -1;
@@ -580,9 +399,24 @@ static int setup_window(struct e2e *e, uint64_t window)
 		goto err;
 	}
 	e->devid = bind.out_devid;
-
 	if (ioas_alloc_map(e, 0))
 		goto err;
+	return 0;
+
+err:
+	teardown(e);
+	return -1;
+}
+
+static int setup_window(struct e2e *e, uint64_t window)
+{
+	struct vfio_region_info reg = { .argsz = sizeof(reg) };
+	uint32_t id;
+	void *bar;
+	int ret;
+
+	if (open_bind(e))
+		return -1;
 	e->window = SW_MSI_WINDOW;
 	if (window) {
 		if (set_window(e, window, CHOSEN_WINDOW_MB))
@@ -594,8 +428,8 @@ static int setup_window(struct e2e *e, uint64_t window)
 		diag("VFIO_DEVICE_ATTACH_IOMMUFD_PT IOAS %u: %s", e->ioas[0], strerror(-ret));
 		goto err;
 	}
-	diag("%s (%s, iommufd dev %u) attached to IOAS %u, hwpt %u",
-	     e->bdf, path, e->devid, e->ioas[0], e->hwpt);
+	diag("%s (/dev/vfio/devices/%s, iommufd dev %u) attached to IOAS %u, hwpt %u",
+	     e->bdf, edu_vfio, e->devid, e->ioas[0], e->hwpt);
 
 	reg.index = VFIO_PCI_CONFIG_REGION_INDEX;
 	if (ioctl(e->devfd, VFIO_DEVICE_GET_REGION_INFO, &reg)) {
@@ -966,36 +800,13 @@ static bool test_chosen_window(void)
 /* Attach with a window over IOVA the IOAS maps: EADDRINUSE, nothing changes. */
 static bool test_colliding_window(void)
 {
-	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
 	struct irq_stats st = { 0 };
-	char path[PATH_MAX];
 	struct e2e e;
 	bool ok = true;
 	int ret;
 
-	/* Bind and map as setup() does, then choose a window over the buffer */
-	memset(&e, 0, sizeof(e));
-	e.iommufd = e.devfd = e.efd = -1;
-	snprintf(e.bdf, sizeof(e.bdf), "%s", edu_bdf);
-	e.iommufd = open("/dev/iommu", O_RDWR);
-	snprintf(path, sizeof(path), "/dev/vfio/devices/%s", edu_vfio);
-	e.devfd = open(path, O_RDWR);
-	if (e.iommufd < 0 || e.devfd < 0) {
-		diag("open /dev/iommu or %s: %s", path, strerror(errno));
-		teardown(&e);
+	if (open_bind(&e))
 		return false;
-	}
-	bind.iommufd = e.iommufd;
-	if (ioctl(e.devfd, VFIO_DEVICE_BIND_IOMMUFD, &bind)) {
-		diag("VFIO_DEVICE_BIND_IOMMUFD: %s", strerror(errno));
-		teardown(&e);
-		return false;
-	}
-	e.devid = bind.out_devid;
-	if (ioas_alloc_map(&e, 0)) {
-		teardown(&e);
-		return false;
-	}
 	/* The window takes the IOAS's buffer at BUF_IOVA */
 	if (set_window(&e, BUF_IOVA & ~0xfffffULL, 1)) {
 		teardown(&e);
@@ -1007,11 +818,18 @@ static bool test_colliding_window(void)
 	     strerror(EADDRINUSE));
 	if (ret != -EADDRINUSE)
 		ok = false;
+	/* The refused attach left the binding usable: back to the default */
+	ret = set_option(&e, OPT_SW_MSI_SIZE, 0);
+	if (!ret)
+		ret = attach(&e, e.ioas[0]);
+	diag("same binding, default window: %s", ret ? strerror(-ret) : "attached");
+	if (ret)
+		ok = false;
 	teardown(&e);
 	if (!ok)
 		return false;
 
-	/* Nothing changed: the same device attaches and its MSIs work */
+	/* And a full setup of the device gets its MSIs through */
 	if (setup(&e))
 		return false;
 	ok = check_msi_addr(&e, "after the refused window");
