@@ -11,13 +11,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lint-lib.sh"
 
-pdir=$(lint_pdir "${1:-}")
-chain_keys "$pdir"
-n=${#PATCHES[@]}
-if [ "$n" = 0 ]; then
-	say "bisect: the series is empty, nothing to build"
-	exit 0
-fi
+lint_start bisect "${1:-}"
 lint_lock
 mkdir -p "$LCACHE/bisect" "$LLOGS"
 shash=$(lint_tools_hash)

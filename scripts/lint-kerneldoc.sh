@@ -10,13 +10,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lint-lib.sh"
 
-pdir=$(lint_pdir "${1:-}")
-chain_keys "$pdir"
-n=${#PATCHES[@]}
-if [ "$n" = 0 ]; then
-	say "kernel-doc: the series is empty, nothing to check"
-	exit 0
-fi
+lint_start kernel-doc "${1:-}"
 lint_lock
 mapfile -t FILES < <(python3 "$TOP/scripts/lint-warnings.py" files "${PATCHES[@]}" |
 	grep -E '\.(c|h)$' | grep -v '^tools/' || true)

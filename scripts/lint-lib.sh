@@ -208,3 +208,17 @@ lint_lock() {
 	exec 9>"$LINT/lock"
 	flock -n 9 || { say "waiting for another lint run (build/lint/lock)"; flock 9; }
 }
+
+# Common start of a check script: PATCHDIR from $2 (default patches/),
+# PATCHES and the chain keys K (chain_keys), n = number of patches; an empty
+# series has nothing to check and ends the script with success.
+#   lint_start <check name> [PATCHDIR]
+lint_start() {
+	pdir=$(lint_pdir "${2:-}")
+	chain_keys "$pdir"
+	n=${#PATCHES[@]}
+	if [ "$n" = 0 ]; then
+		say "$1: the series is empty, nothing to check"
+		exit 0
+	fi
+}

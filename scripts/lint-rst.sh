@@ -9,13 +9,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lint-lib.sh"
 
-pdir=$(lint_pdir "${1:-}")
-chain_keys "$pdir"
-n=${#PATCHES[@]}
-if [ "$n" = 0 ]; then
-	say "rst: the series is empty, nothing to check"
-	exit 0
-fi
+lint_start rst "${1:-}"
 command -v rst2html >/dev/null || die "rst: rst2html missing (apt-get install python3-docutils)"
 lint_lock
 mapfile -t FILES < <(python3 "$TOP/scripts/lint-warnings.py" files "${PATCHES[@]}" |

@@ -9,13 +9,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lint-lib.sh"
 
-pdir=$(lint_pdir "${1:-}")
-chain_keys "$pdir"
-n=${#PATCHES[@]}
-if [ "$n" = 0 ]; then
-	say "sparse: the series is empty, nothing to check"
-	exit 0
-fi
+lint_start sparse "${1:-}"
 if [ -z "$(lint_targets x86_64 | tr -d ' ')" ]; then
 	echo "sparse: the series touches nothing Kbuild builds"
 	exit 0
