@@ -1,37 +1,52 @@
 # SPDX-License-Identifier: GPL-2.0
 # msi-doorbell: the only entry point. `make help` tells the whole story.
 
+# BASE=mainline (default: Linux 7.3, patches/) or BASE=6.12 (the LTS
+# backport, backports/6.12/), described in bases/<BASE>.base. Every target
+# takes it; the scripts read it from the environment.
+ifneq ($(BASE),)
+export BASE
+endif
 ARCH ?= arm64
 FLAVOUR ?= plain
 T ?= iommufd
 S := scripts
 
 .DEFAULT_GOAL := all
-.PHONY: all help deps base tree export status apply kernel selftests initramfs \
+.PHONY: all help deps base tree export status apply qemu kernel selftests initramfs \
 	sync kselftest check check-x86_64 check-arm64 harness-selftest e2e-base lint \
 	send-prep bench bench-smoke clean distclean
 
 help:
-	@echo 'msi-doorbell: a kernel patch series (patches/) and the harness that tests it.'
+	@echo 'msi-doorbell: a kernel patch series and the harness that tests it.'
+	@echo
+	@echo 'Bases (bases/<BASE>.base); every target takes BASE=, default mainline:'
+	@echo '  BASE=mainline     Linux 7.3 (linux-source-7.3 from trixie-backports, fetched'
+	@echo '                    project-locally): the upstream-bound series, patches/;'
+	@echo '                    arm64 guests on the project'"'"'s QEMU 10 (qemu/)'
+	@echo '  BASE=6.12         Linux 6.12 LTS (linux-source-6.12): the backport, backports/6.12/'
 	@echo
 	@echo 'The two commands (as root on Debian 12; both install what they need):'
 	@echo '  make              main job: base tree + series, arm64 kernel, boot in QEMU,'
 	@echo '                    iommufd selftests + GICv3/SMMUv3 smoke + end-to-end MSIs, summary'
-	@echo '  make check        full test: harness self-test, lint, x86_64 debug kernel'
-	@echo '                    (KASAN, lockdep, kmemleak: iommufd + iommufd_fail_nth), arm64'
-	@echo '                    kernel (iommufd, smoke, e2e), bench smoke; ends with'
-	@echo '                    "N passed, N failed, N skipped"'
+	@echo '  make check        full test: harness self-test; mainline: lint, x86_64 debug'
+	@echo '                    kernel (KASAN, lockdep, kmemleak: iommufd + iommufd_fail_nth),'
+	@echo '                    arm64 kernel (iommufd, smoke, e2e); 6.12: checkpatch, kernel-doc,'
+	@echo '                    format, arm64 kernel, bench smoke. A table of stages with their'
+	@echo '                    base, then "N passed, N failed, N skipped" over all of them.'
+	@echo '                    make BASE=<b> check: every stage, on <b> only'
 	@echo
-	@echo 'Patch queue (build/linux = tag base + one commit per patch):'
+	@echo 'Patch queue (build/$$BASE/linux = tag base + one commit per patch):'
 	@echo '  make deps         install packages (apt-get) and the arm64 static busybox'
-	@echo '  make base         unpack linux-source-6.12, apply base-fixes/, tag "base"'
-	@echo '  make tree         re-import patches/ into build/linux (FORCE=1 drops unexported commits)'
-	@echo '  make export       write build/linux (base..HEAD) back to patches/'
-	@echo '  make status       is build/linux in sync with patches/?'
+	@echo '  make base         get the base'"'"'s kernel source, apply its base fixes, tag "base"'
+	@echo '  make tree         re-import the queue (FORCE=1 drops unexported commits)'
+	@echo '  make export       write build/$$BASE/linux back to the queue'
+	@echo '  make status       is build/$$BASE/linux in sync with the queue?'
 	@echo '  make apply KSRC=/path/to/linux   git am -3 the series onto your own tree'
 	@echo
 	@echo 'Building and testing one piece (ARCH=arm64|x86_64, FLAVOUR=plain|debug):'
-	@echo '  make kernel       build build/$$ARCH-$$FLAVOUR (incremental, ccache)'
+	@echo '  make qemu         build the project'"'"'s QEMU 10 (qemu/) when its source or patches changed'
+	@echo '  make kernel       build build/$$BASE/$$ARCH-$$FLAVOUR (incremental, ccache)'
 	@echo '  make selftests    build tools/testing/selftests/iommu statically'
 	@echo '  make initramfs    pack busybox, init and the tests'
 	@echo '  make kselftest T=<run list>   build what changed, boot, run, classify'
@@ -39,22 +54,23 @@ help:
 	@echo '                    e.g. make kselftest ARCH=x86_64 T=iommufd:iommufd_ioas.mock_domain.area'
 	@echo '  make check-x86_64 / check-arm64   one stage of make check'
 	@echo '  make harness-selftest             the result classifier against recorded logs'
-	@echo '  make e2e-base     negative control: the e2e test on the base kernel (no series);'
-	@echo '                    passes when its replace case fails as expected'
-	@echo '  make lint         checkpatch --strict, per-patch W=1 builds, sparse, kernel-doc, format'
-	@echo '  make send-prep    To/Cc from get_maintainer.pl and the git send-email command'
+	@echo '  make e2e-base     negative control: every e2e case on the bare base kernel;'
+	@echo '                    passes when exactly the cases of tests/e2e/base-fails.$$BASE fail'
+	@echo '  make lint         checkpatch --strict, per-patch W=1 builds, sparse, kernel-doc, rst, format'
+	@echo '  make send-prep    To/Cc from get_maintainer.pl and the send command; with'
+	@echo '                    SENDER="Name <mail>": a copy under build/ with the sender'"'"'s From'
+	@echo '                    and Signed-off-by (refuses to print a command without it)'
 	@echo '  make bench        the cost of the series: base and patched arm64 kernels built from'
 	@echo '                    the same configs, booted in turn (ROUNDS=5, interleaved): mock'
 	@echo '                    attach/replace/MSI prepare, 10,000 edu MSIs, MSI enable, struct'
-	@echo '                    and vmlinux sizes; table of medians and ratios against the goals'
-	@echo '                    in build/results/bench.{txt,json} (not in make check: slow)'
-	@echo '  make bench-smoke  one short round of it on the kernels already built (build/arm64-plain,'
-	@echo '                    and build/e2e-base/arm64-plain if built); builds no kernel'
-	@echo '  make clean        remove kernel builds and results (keeps the tree and ccache)'
-	@echo '  make distclean    remove build/ entirely'
+	@echo '                    and vmlinux sizes; table in build/results/$$BASE/bench.{txt,json}'
+	@echo '                    (not in make check: slow; its program knows the 6.12 series: BASE=6.12)'
+	@echo '  make bench-smoke  one short round of it on the kernels already built; builds no kernel'
+	@echo '  make clean        remove kernel builds and results (keeps trees, caches)'
+	@echo '  make distclean    remove build/ entirely (the cache in ~/.cache/msi-doorbell stays)'
 	@echo
-	@echo 'Results: build/results/<arch>/ (console.log, qemu-cmdline.txt, <prog>.ktap, summary.json),'
-	@echo '         build/results/bench{,-smoke}.{txt,json}'
+	@echo 'Results: build/results/$$BASE/<arch>/ (console.log, qemu-cmdline.txt, <prog>.ktap,'
+	@echo '         summary.json), build/results/$$BASE/bench{,-smoke}.{txt,json}'
 
 deps:
 	@$(S)/deps.sh
@@ -77,6 +93,9 @@ apply:
 sync: deps
 	@$(S)/queue-sync.sh
 
+qemu: deps
+	@$(S)/build-qemu.sh
+
 kernel: sync
 	@$(S)/build-kernel.sh $(ARCH) $(FLAVOUR)
 
@@ -97,15 +116,15 @@ check: sync
 	@$(S)/check.sh
 
 check-x86_64: sync
-	@RESULTS=build/results/x86_64 QEMU_TIMEOUT=1500 $(S)/kselftest.sh x86_64 debug iommufd,iommufd_fail_nth 1
+	@QEMU_TIMEOUT=1500 $(S)/kselftest.sh x86_64 debug iommufd,iommufd_fail_nth 1
 
 check-arm64: sync
-	@bash -c 'source $(S)/lib.sh && RESULTS=build/results/arm64 $(S)/kselftest.sh arm64 plain "$$(arm64_runlist)"'
+	@bash -c 'source $(S)/lib.sh && $(S)/kselftest.sh arm64 plain "$$(arm64_runlist)"'
 
 harness-selftest:
 	@tests/harness/run.sh build/results/harness
 
-e2e-base: deps
+e2e-base: sync
 	@$(S)/e2e-base.sh
 
 lint: sync
@@ -114,14 +133,14 @@ lint: sync
 send-prep: sync
 	@$(S)/send-prep.sh
 
-bench: deps
+bench: sync
 	@$(S)/bench.sh full
 
 bench-smoke:
 	@$(S)/bench.sh smoke
 
 clean:
-	rm -rf build/*-plain build/*-debug build/results
+	rm -rf build/*/*-plain build/*/*-debug build/*/e2e-base build/*/bench build/results
 
 distclean:
 	rm -rf build

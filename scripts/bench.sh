@@ -2,24 +2,25 @@
 # SPDX-License-Identifier: GPL-2.0
 # What the series costs against the base kernel, measured side by side
 # ("make bench", "make bench-smoke"):
-#   bench.sh full     build the base kernel (tag base, in build/base-tree ->
-#                     build/e2e-base/arm64-plain, as make e2e-base does) and
+#   bench.sh full     build the base kernel (tag base, in build/<BASE>/base-tree ->
+#                     build/<BASE>/e2e-base/arm64-plain, as make e2e-base does) and
 #                     the patched one (branch series, in the worktree
-#                     build/bench/series-tree -> build/bench/arm64-plain) from
+#                     build/<BASE>/bench/series-tree -> build/<BASE>/bench/arm64-plain) from
 #                     the same configs; struct sizes with pahole from a few
-#                     objects rebuilt with DWARF in build/bench/dwarf-<k>;
+#                     objects rebuilt with DWARF in build/<BASE>/bench/dwarf-<k>;
 #                     then ROUNDS (default 5) rounds of one boot per kernel,
 #                     interleaved (base patched base patched ...), each
 #                     running tests/bench/msi-bench in the arm64 guest,
 #                     after waiting (BENCH_IDLE_WAIT, 60 s) for a quiet host.
 #   bench.sh smoke    one round of a tenth of the work (3 batches) on the kernels that
-#                     are already built: build/arm64-plain (what make check
-#                     builds) and, when built, build/e2e-base/arm64-plain;
+#                     are already built: build/<BASE>/arm64-plain (what make check
+#                     builds) and, when built, build/<BASE>/e2e-base/arm64-plain;
 #                     builds no kernel and runs no pahole.
-# Writes build/results/bench.{txt,json} (smoke: bench-smoke.{txt,json});
-# raw runs in build/bench/runs-<mode>/. Fails when any run fails or any
+# Writes build/results/<BASE>/bench.{txt,json} (smoke: bench-smoke.{txt,json});
+# raw runs in build/<BASE>/bench/runs-<mode>/. Fails when any run fails or any
 # number is missing (scripts/bench-report.py); missing a goal is reported
-# in the table, not an error.
+# in the table, not an error. The bench program knows the 6.12 series' mock
+# test ops: on mainline it waits for the series (make BASE=6.12 bench).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -31,11 +32,11 @@ smoke) rounds=1 ;;
 esac
 [ "$rounds" -ge 1 ] || die "ROUNDS must be at least 1"
 load_arch arm64 plain
-B=$BUILD/bench
-mkdir -p "$B" "$BUILD/results"
+B=$BDIR/bench
+mkdir -p "$B" "$RESROOT"
 export QEMU_TIMEOUT=${QEMU_TIMEOUT:-600}
-out=$BUILD/results/bench
-[ "$mode" = smoke ] && out=$BUILD/results/bench-smoke
+out=$RESROOT/bench
+[ "$mode" = smoke ] && out=$RESROOT/bench-smoke
 # No stale table survives a failed run.
 rm -f "$out.txt" "$out.json"
 start=$(date +%s)
@@ -43,13 +44,13 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # Kernel builds are niced: the machine is shared.
 build_kernel() { # <tree> <build-root>
-	KTREE=$1 BUILD=$2 run nice -n 19 "$TOP/scripts/build-kernel.sh" arm64 plain
+	KTREE=$1 BDIR=$2 run nice -n 19 "$TOP/scripts/build-kernel.sh" arm64 plain
 }
 
 # names, trees and kernel builds of the two sides
 declare -A tree kb desc
 if [ "$mode" = full ]; then
-	tree[base]=$BUILD/base-tree
+	tree[base]=$BDIR/base-tree
 	if [ ! -d "${tree[base]}" ]; then
 		kgit worktree add -q --detach "${tree[base]}" base
 	else
@@ -61,10 +62,10 @@ if [ "$mode" = full ]; then
 	else
 		git -C "${tree[patched]}" checkout -q --detach series
 	fi
-	kb[base]=$BUILD/e2e-base/arm64-plain
+	kb[base]=$BDIR/e2e-base/arm64-plain
 	kb[patched]=$B/arm64-plain
 	say "building the base kernel (tag base)"
-	build_kernel "${tree[base]}" "$BUILD/e2e-base"
+	build_kernel "${tree[base]}" "$BDIR/e2e-base"
 	say "building the patched kernel (branch series)"
 	build_kernel "${tree[patched]}" "$B"
 	desc[base]="tag base $(git -C "${tree[base]}" rev-parse --short=12 HEAD)"
@@ -73,10 +74,10 @@ else
 	kb[patched]=$O
 	[ -f "${kb[patched]}/$IMAGE" ] && [ -f "${kb[patched]}/vmlinux" ] ||
 		die "bench-smoke: no kernel in ${kb[patched]} (make check's arm64 stage builds it; or: make kernel)"
-	desc[patched]="build/arm64-plain, as built from build/linux"
-	kb[base]=$BUILD/e2e-base/arm64-plain
+	desc[patched]="${O#"$TOP"/}, as built from ${KTREE#"$TOP"/}"
+	kb[base]=$BDIR/e2e-base/arm64-plain
 	if [ -f "${kb[base]}/$IMAGE" ] && [ -f "${kb[base]}/vmlinux" ]; then
-		desc[base]="build/e2e-base/arm64-plain, as built"
+		desc[base]="${kb[base]#"$TOP"/}, as built"
 	else
 		say "bench-smoke: no base kernel in ${kb[base]} (make e2e-base or make bench builds it): patched kernel only"
 		unset 'kb[base]'
@@ -123,7 +124,7 @@ struct_sizes() { # <side>
 		fi
 	fi
 	objs=$(echo "$STRUCTS" | tr ' ' '\n' | cut -d: -f2 | sort -u)
-	CCACHE_DIR=${CCACHE_DIR:-$BUILD/ccache} run nice -n 19 make -s -C "${tree[$k]}" O="$d" \
+	run nice -n 19 make -s -C "${tree[$k]}" O="$d" \
 		ARCH="$KARCH" CROSS_COMPILE="$CROSS_COMPILE" CC="ccache ${CROSS_COMPILE}gcc" \
 		-j"$(nproc)" $objs
 	for s in $STRUCTS; do
@@ -158,7 +159,7 @@ for k in "${sides[@]}"; do
 	ln -s "${kb[$k]}/$IMAGE" "$bo/$IMAGE"
 	ln -s "${kb[$k]}/usr/gen_init_cpio" "$bo/usr/gen_init_cpio"
 	cp "$bin" "$bo/tests/msi-bench"
-	BUILD=$B/boot-$k "$TOP/scripts/make-initramfs.sh" arm64 plain
+	BDIR=$B/boot-$k "$TOP/scripts/make-initramfs.sh" arm64 plain
 done
 
 runs=$B/runs-$mode
@@ -201,7 +202,7 @@ for r in $(seq 1 "$rounds"); do
 		own_cpu > "$B/.oc"; oc0=$(cat "$B/.oc")
 		w0=$(date +%s.%N)
 		set +e
-		BUILD=$B/boot-$k "$TOP/scripts/run-qemu.sh" arm64 plain "$sel" "$runs/$k-$r" \
+		BDIR=$B/boot-$k "$TOP/scripts/run-qemu.sh" arm64 plain "$sel" "$runs/$k-$r" \
 			2> "$runs/$k-$r.stderr"
 		rc=$?
 		set -e

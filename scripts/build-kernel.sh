@@ -1,18 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Build a test kernel: build-kernel.sh <arch> <plain|debug>
-# Config = tinyconfig + configs/common.config + configs/<arch>.config
-# (+ configs/debug.config), merged with the tree's merge_config.sh. Fails
-# when an option asked for is not in the final .config. Out of tree in
-# build/<arch>-<flavour>, through ccache; incremental.
+# Build a test kernel of the base: build-kernel.sh <arch> <plain|debug>
+# Config = tinyconfig + for each directory of the base's CONFIGS (e.g.
+# configs, then configs/mainline) its common.config, <arch>.config (and
+# debug.config), merged with the tree's merge_config.sh. Fails when an
+# option asked for is not in the final .config, naming what it depends on.
+# Out of tree in build/<BASE>/<arch>-<flavour>, through ccache; incremental.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 load_arch "${1:-}" "${2:-plain}"
-frags=("$TOP/configs/common.config" "$TOP/configs/$arch.config")
-[ "$flavour" = debug ] && frags+=("$TOP/configs/debug.config")
+mapfile -t frags < <(config_frags "$arch" "$flavour")
 mkdir -p "$O"
-export CCACHE_DIR=${CCACHE_DIR:-$TOP/build/ccache}
 # Paths relative to the checkout: a second clone shares cache hits.
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$TOP}
 kmake() {
@@ -22,7 +21,7 @@ kmake() {
 
 want=$(cat "${frags[@]}" "$KTREE/Makefile" | sha256sum | cut -c1-16)
 if [ ! -f "$O/.config" ] || [ "$(cat "$O/.msidoorbell-config" 2>/dev/null)" != "$want" ]; then
-	say "configuring $arch-$flavour from: ${frags[*]##*/}"
+	say "configuring $BASE $arch-$flavour from: ${frags[*]#"$TOP"/}"
 	kmake -s tinyconfig >/dev/null
 	run env ARCH="$KARCH" "$KTREE/scripts/kconfig/merge_config.sh" -m -O "$O" "$O/.config" "${frags[@]}" >/dev/null
 	kmake -s olddefconfig
@@ -37,10 +36,14 @@ if [ ! -f "$O/.config" ] || [ "$(cat "$O/.msidoorbell-config" 2>/dev/null)" != "
 		got=$(grep -E "^$opt=|^# $opt is not set" "$O/.config" || echo "# $opt is not set")
 		if [ "$got" != "$line" ]; then
 			printf 'ERROR: Kconfig drift: asked for "%s", got "%s"\n' "$line" "$got" >&2
+			# Why it dropped out: what its Kconfig entry depends on.
+			git -C "$KTREE" grep -h -A20 -E "^(menu)?config ${opt#CONFIG_}\$" -- '*Kconfig*' 2>/dev/null |
+				awk 'NR > 1 && /^(menu)?config |^endmenu|^if |^endif/ { exit }
+				     /^[[:space:]]*(depends on|select)/ { sub(/^[[:space:]]+/, ""); print "       " $0 }' >&2 || true
 			missing=1
 		fi
 	done < <(cat "${frags[@]}")
-	[ $missing = 0 ] || die "requested options missing after olddefconfig ($arch-$flavour)"
+	[ $missing = 0 ] || die "requested options missing after olddefconfig ($BASE $arch-$flavour)"
 	echo "$want" > "$O/.msidoorbell-config"
 fi
 kmake -s "$IMAGE_TARGET"

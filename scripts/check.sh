@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # The full test ("make check"): every stage runs even when an earlier one
-# failed, then one line of totals. Stages:
-#   harness   the result classifier fed with recorded logs (tests/harness)
-#   lint      the upstream-quality gate (scripts/lint.sh), when present
-#   x86_64    debug kernel (KASAN, lockdep, kmemleak): iommufd, iommufd_fail_nth
-#   arm64     plain kernel: iommufd, GICv3 ITS / SMMUv3 / edu smoke, e2e MSIs
-#   bench     one round of `make bench` (scripts/bench.sh smoke) on the kernel
-#             the arm64 stage built, so that the benchmark cannot rot; its
-#             ratios are not read (see README, Cost)
+# failed, then a table of stages (each with its base) and one line of
+# totals over all of them. Without BASE:
+#   harness          the result classifier fed with recorded logs (tests/harness)
+#   lint/mainline    the upstream-quality gate on patches/ (scripts/lint.sh)
+#   x86_64/mainline  debug kernel (KASAN, lockdep, kmemleak): iommufd, iommufd_fail_nth
+#   arm64/mainline   plain kernel on the project's QEMU 10: iommufd, GICv3 ITS /
+#                    SMMUv3 / edu smoke, the e2e cases of tests/e2e/check-cases.mainline
+#   lint/6.12        the backport's patch-level checks (its LINT_CHECKS)
+#   arm64/6.12       plain 6.12 kernel with the backport on QEMU 7.2: iommufd,
+#                    smoke, the e2e cases of tests/e2e/check-cases.6.12
+#   bench/6.12       one round of `make bench` (scripts/bench.sh smoke) on the
+#                    kernel the arm64/6.12 stage built, so that the benchmark
+#                    cannot rot; its ratios are not read (see README, Cost)
+# With BASE=<b> (make BASE=6.12 check): harness, then the full set of stages
+# (lint with every check, x86_64, arm64, bench) on that base only.
 # Exit 0 only when every stage passed.
 set -uo pipefail
+only=${BASE:-}
 source "$(dirname "$0")/lib.sh"
 
 start=$(date +%s)
@@ -18,6 +26,7 @@ rm -rf "$BUILD/results"
 mkdir -p "$BUILD/results"
 declare -A status
 order=()
+resdirs=()
 stage() {
 	local name=$1
 	shift
@@ -28,20 +37,44 @@ stage() {
 	status[$name]=$?
 	say "stage $name: exit ${status[$name]} after $(( $(date +%s) - t0 ))s"
 }
+# A variable of another base's description: base_var <base> <VAR>
+base_var() { (source "$TOP/bases/$1.base" && eval "echo \"\$$2\""); }
+# The stages of one base: <base> full|light
+base_stages() {
+	local b=$1 kind=$2 res=$BUILD/results/$1
+	# The default base's tree was synced by make; another one here.
+	[ "$b" = "$BASE" ] || stage "tree/$b" env BASE="$b" "$TOP/scripts/queue-sync.sh"
+	if [ "$kind" = full ]; then
+		stage "lint/$b" env BASE="$b" LINT_CHECKS="checkpatch bisect sparse kernel-doc rst format" "$TOP/scripts/lint.sh"
+		stage "x86_64/$b" env BASE="$b" RESULTS="$res/x86_64" QEMU_TIMEOUT=1500 \
+			"$TOP/scripts/kselftest.sh" x86_64 debug iommufd,iommufd_fail_nth 1
+		resdirs+=("$res/x86_64")
+	else
+		stage "lint/$b" env BASE="$b" LINT_CHECKS="$(base_var "$b" CHECK_LINT)" "$TOP/scripts/lint.sh"
+	fi
+	stage "arm64/$b" env BASE="$b" RESULTS="$res/arm64" "$TOP/scripts/kselftest.sh" arm64 plain \
+		"$(BASE=$b bash -c 'source "$0/scripts/lib.sh" && arm64_runlist' "$TOP")"
+	resdirs+=("$res/arm64")
+}
 
 stage harness "$TOP/tests/harness/run.sh" "$BUILD/results/harness"
-[ -x "$TOP/scripts/lint.sh" ] && stage lint "$TOP/scripts/lint.sh"
-stage x86_64 env RESULTS="$BUILD/results/x86_64" QEMU_TIMEOUT=1500 \
-	"$TOP/scripts/kselftest.sh" x86_64 debug iommufd,iommufd_fail_nth 1
-stage arm64 env RESULTS="$BUILD/results/arm64" "$TOP/scripts/kselftest.sh" arm64 plain "$(arm64_runlist)"
-stage bench "$TOP/scripts/bench.sh" smoke
+if [ -n "$only" ]; then
+	base_stages "$only" full
+	stage "bench/$only" env BASE="$only" "$TOP/scripts/bench.sh" smoke
+else
+	base_stages mainline full
+	base_stages 6.12 light
+	stage bench/6.12 env BASE=6.12 "$TOP/scripts/bench.sh" smoke
+fi
 
 echo
 echo "=== make check: $(( $(date +%s) - start ))s"
 fail=0
 for s in "${order[@]}"; do
-	printf '%-8s %s\n' "$s" "$([ "${status[$s]}" = 0 ] && echo pass || echo "FAIL (exit ${status[$s]})")"
+	b=${s#*/}
+	[ "$b" = "$s" ] && b=-
+	printf '%-16s %-9s %s\n' "$s" "$b" "$([ "${status[$s]}" = 0 ] && echo pass || echo "FAIL (exit ${status[$s]})")"
 	[ "${status[$s]}" = 0 ] || fail=1
 done
-python3 "$TOP/scripts/totals.py" "$BUILD/results/x86_64" "$BUILD/results/arm64" || fail=1
+python3 "$TOP/scripts/totals.py" "${resdirs[@]}" || fail=1
 exit $fail

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# The main job ("make"): the arm64 kernel with the series, booted on the
-# emulated Arm machine (GICv3 ITS + SMMUv3 + QEMU's edu device), running the
-# iommufd selftests, the smoke check and the end-to-end MSI test; then a
-# short story of what the end-to-end test saw and the totals.
+# The main job ("make"): the arm64 kernel of the base (default mainline:
+# 7.3 on the project's QEMU 10) with its series, booted on the emulated Arm
+# machine (GICv3 ITS + SMMUv3 + QEMU's edu device), running the iommufd
+# selftests, the smoke check and the end-to-end MSI test; then a short
+# story of what the end-to-end test saw and the totals.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
-res=$BUILD/results/arm64
+res=$RESROOT/arm64
 RESULTS=$res "$TOP/scripts/kselftest.sh" arm64 plain "$(arm64_runlist)"
 rc=$?
 echo
-echo "=== The series on emulated Arm ($(kgit rev-list --count base..HEAD) patches on $(kgit log -1 --format=%s base))"
+echo "=== Base $BASE: $DESC, $(kgit rev-list --count base..HEAD) patches of $(qname) on $(kgit log -1 --format=%s pristine)"
 # msi-e2e runs once per case: msi-e2e, msi-e2e.2, msi-e2e.3, ...
 for prog in smoke $(cd "$res" 2>/dev/null && ls msi-e2e*.ktap 2>/dev/null | sed 's/\.ktap$//' | sort -t. -k2n); do
 	[ -f "$res/$prog.ktap" ] || continue

@@ -1,20 +1,50 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Obtain the base tree: unpack Debian's linux-source-6.12 into build/linux,
-# commit it as is (tag "pristine"), apply base-fixes/ on top (tag "base").
-# Does nothing when build/linux already holds that base.
+# Obtain the tree of the base (bases/$BASE.base): unpack the Debian kernel
+# source package into build/<BASE>/linux, commit it as is (tag "pristine"),
+# apply the base's fixes on top (tag "base"). A package of the machine's own
+# suites (SUITE=system) is installed by make deps; one of another suite is
+# downloaded through a project-local apt configuration (apt-local.sh) and
+# unpacked under build/apt/, never installed. Does nothing when the tree
+# already holds that base.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-read -r pkg want < <(grep -v '^#' "$TOP/BASE-VERSION")
-tarball=/usr/src/$pkg.tar.xz
-have=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null || true)
-[ -n "$have" ] && [ -f "$tarball" ] || die "$pkg is not installed: run 'make deps' (as root)"
+pkg=$PACKAGE
+want=$VERSION
+if [ "$SUITE" = system ]; then
+	tarball=/usr/src/$pkg.tar.xz
+	have=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null || true)
+	[ -n "$have" ] && [ -f "$tarball" ] || die "$pkg is not installed: run 'make deps' (as root)"
+else
+	"$TOP/scripts/apt-local.sh" "$SUITE" update
+	# What the suite serves (a pipe into grep -q would fail under pipefail
+	# when grep stops reading early: capture first).
+	served=$("$TOP/scripts/apt-local.sh" "$SUITE" madison "$pkg" | awk -F' [|] ' '$3 ~ /Packages/ { print $2 }')
+	[ -n "$served" ] || die "$SUITE serves no $pkg"
+	have=$want
+	if ! grep -qxF -- "$want" <<< "$served"; then
+		have=$(head -1 <<< "$served")
+	fi
+	root=$BUILD/apt/$SUITE/root-$pkg-$have
+	tarball=$root/usr/src/$pkg.tar.xz
+	if [ ! -f "$tarball" ]; then
+		debs=$BUILD/apt/$SUITE/debs
+		mkdir -p "$debs"
+		(cd "$debs" && "$TOP/scripts/apt-local.sh" "$SUITE" download "$pkg=$have")
+		deb=$(ls "$debs/${pkg}_${have#*:}_"*.deb 2>/dev/null | head -1)
+		[ -n "$deb" ] || die "download of $pkg $have from $SUITE gave no .deb"
+		rm -rf "$root.tmp"
+		run dpkg-deb -x "$deb" "$root.tmp"
+		mv "$root.tmp" "$root"
+	fi
+	[ -f "$tarball" ] || die "$pkg $have has no $tarball"
+fi
 if [ "$have" != "$want" ]; then
 	cat >&2 <<MSG
 ##########################################################################
-WARNING: the series was made against $pkg $want,
-         but this machine has $have. Continuing with $have:
+WARNING: base $BASE is made against $pkg $want,
+         but the archive gives $have. Continuing with $have:
          patches may not apply, and results are not comparable.
 ##########################################################################
 MSG
@@ -22,7 +52,7 @@ fi
 
 # The base is identified by the package version and the base fixes.
 shopt -s nullglob
-fixes=("$TOP"/base-fixes/*.patch)
+fixes=("$TOP/$FIXES"/*.patch)
 stamp="$pkg $have $(cat /dev/null "${fixes[@]}" | sha256sum | cut -c1-16)"
 if [ -d "$KTREE/.git" ] && [ "$(kgit config --get msidoorbell.base 2>/dev/null)" = "$stamp" ] &&
    kgit rev-parse -q --verify refs/tags/base >/dev/null; then
@@ -49,13 +79,14 @@ else
 	rm -rf "$tmp"
 	mkdir -p "$tmp"
 	tar -xf "$tarball" -C "$tmp"
+	mkdir -p "$(dirname "$KTREE")"
 	mv "$tmp"/linux-source-* "$KTREE"
 	rmdir "$tmp"
 	kgit init -q -b pristine-branch
 	kgit config gc.auto 0
 	kgit config core.abbrev 12
 	# Debian's top-level .gitignore ignores everything ("/*"): force-add
-	# the pristine tree; base-fixes/ then drops that rule.
+	# the pristine tree; the first base fix then drops that rule.
 	say "committing the pristine tree (about a minute)"
 	kgit add -f -A .
 	kgit commit -q -m "Debian $pkg $have (pristine)"

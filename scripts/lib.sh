@@ -3,12 +3,29 @@
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
-KTREE=${KTREE:-$TOP/build/linux}
 IDENT_NAME="msi-doorbell developers"
 IDENT_EMAIL="msi-doorbell@invalid"
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
+
+# The base the scripts work on (bases/<BASE>.base: package, version,
+# suite, queue, base fixes, config fragments, QEMU, e2e cases). Everything
+# of a base lives under build/<BASE>/: the tree (linux), kernel builds
+# (<arch>-<flavour>), the lint state (lint); results under
+# build/results/<BASE>/.
+BASE=${BASE:-mainline}
+[ -f "$TOP/bases/$BASE.base" ] ||
+	die "no base '$BASE': bases are $(cd "$TOP/bases" && ls *.base | sed 's/\.base$//' | tr '\n' ' ')"
+# shellcheck source=/dev/null
+source "$TOP/bases/$BASE.base"
+BDIR=${BDIR:-$BUILD/$BASE}
+KTREE=${KTREE:-$BDIR/linux}
+QDIR=$TOP/$QUEUE
+RESROOT=${RESROOT:-$BUILD/results/$BASE}
+# Caches that outlive a clone (ccache, the QEMU build), as in any CI.
+CACHE=${MSIDOORBELL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/msi-doorbell}
+export CCACHE_DIR=${CCACHE_DIR:-$CACHE/ccache}
 run() { printf '+ %s\n' "$*" >&2; "$@"; }
 
 # git in a kernel tree (first argument), with the project identity and
@@ -22,15 +39,15 @@ tree_git() {
 		git -C "$tree" -c core.quotepath=off -c advice.detachedHead=false "$@"
 }
 
-# git in build/linux.
+# git in build/<BASE>/linux.
 kgit() { tree_git "$KTREE" "$@"; }
 
 # The arm64 run list of `make` and `make check`: the iommufd selftests, the
-# smoke check and the end-to-end cases listed in tests/e2e/check-cases.
+# smoke check and the end-to-end cases of the base ($E2E_CASES).
 arm64_runlist() {
 	local list=iommufd c
 	[ -x "$TOP/tests/guest/smoke" ] && list+=,smoke
-	for c in $(grep -v '^#' "$TOP/tests/e2e/check-cases" 2>/dev/null); do
+	for c in $(grep -v '^#' "$TOP/$E2E_CASES" 2>/dev/null); do
 		list+=",msi-e2e:$c"
 	done
 	echo "$list"
@@ -43,5 +60,22 @@ load_arch() {
 	flavour=${2:-plain}
 	[ -f "$TOP/configs/$arch.arch" ] || die "no configs/$arch.arch: arches are $(cd "$TOP/configs" && ls *.arch | sed 's/\.arch//' | tr '\n' ' ')"
 	source "$TOP/configs/$arch.arch"
-	O=$BUILD/$arch-$flavour
+	O=$BDIR/$arch-$flavour
+	if [ "$arch" = arm64 ] && [ "$QEMU_ARM64" = project ]; then
+		QEMU=$("$TOP/scripts/build-qemu.sh" --path)
+	fi
 }
+
+# The Kconfig fragments of <arch>-<flavour> on this base, in merge order.
+config_frags() {
+	local d f
+	for d in $CONFIGS; do
+		for f in common "$1" $([ "$2" = debug ] && echo debug); do
+			[ -f "$TOP/$d/$f.config" ] && echo "$TOP/$d/$f.config"
+		done
+	done
+	return 0
+}
+
+# Short name of the queue directory, for messages.
+qname() { echo "${QDIR#"$TOP"/}/"; }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Bisectability: build base and then every step of the series (git am, one
-# patch at a time, in build/lint/wt) with W=1 for x86_64, arm64 and i386,
+# patch at a time, in build/<BASE>/lint/wt) with W=1 for x86_64, arm64 and i386,
 # as Kbuild directory targets of what the series touches. A step fails if
 # it does not apply, does not build, or has a warning that neither the
 # previous step nor base had. Results are cached per step, keyed by base,

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # checkpatch.pl --strict on every patch of the series: 0 errors, 0 warnings,
-# 0 checks, except the types lint/checkpatch-allow lists for a patch
+# 0 checks, except the types lint/checkpatch-allow.$BASE lists for a patch
 # ("<patch-file> <TYPE> <reason>", the reason is mandatory). Results are
 # cached by patch content, checkpatch version and allow-list entries.
 #   lint-checkpatch.sh [PATCHDIR]
@@ -10,7 +10,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lint-lib.sh"
 
 pdir=$(lint_pdir "${1:-}")
-allow=${LINT_CHECKPATCH_ALLOW:-$TOP/lint/checkpatch-allow}
+allow=${LINT_CHECKPATCH_ALLOW:-$TOP/lint/checkpatch-allow.$BASE}
 mapfile -t PATCHES < <(lint_series "$pdir")
 if [ "${#PATCHES[@]}" = 0 ]; then
 	say "checkpatch: the series is empty, nothing to check"
@@ -23,7 +23,7 @@ if [ -f "$allow" ]; then
 	while read -r file type reason; do
 		case "$file" in ''|'#'*) continue ;; esac
 		if [ -z "$reason" ]; then
-			echo "FAIL lint/checkpatch-allow: '$file $type' has no reason"
+			echo "FAIL lint/checkpatch-allow.$BASE: '$file $type' has no reason"
 			fail=1
 			continue
 		fi
@@ -53,6 +53,6 @@ for p in "${PATCHES[@]}"; do
 	fi
 done
 for b in "${!ALLOW[@]}"; do
-	[ -f "$pdir/$b" ] || echo "note: lint/checkpatch-allow names $b, which is not in the series"
+	[ -f "$pdir/$b" ] || echo "note: lint/checkpatch-allow.$BASE names $b, which is not in the series"
 done
 exit "$fail"

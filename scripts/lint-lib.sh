@@ -2,25 +2,24 @@
 # shellcheck shell=bash
 # Shared helpers for scripts/lint-*.sh. Sourced after lib.sh, not run.
 #
-# State lives under build/lint/:
-#   wt/            detached git worktree of build/linux; the series is applied
-#                  here with git am (build/linux's HEAD is never used)
+# State lives under build/<BASE>/lint/:
+#   wt/            detached git worktree of the base's tree; the series is applied
+#                  here with git am (the tree's HEAD is never used)
 #   wt.state       "<chain-key> <commit>" per applied step of the worktree
 #   <arch>/        out-of-tree build dirs (O=) of the lint kernels
 #   cache/         results keyed by content hashes (see chain_keys)
 #   logs/          build logs of the last run
 
-LINT=$BUILD/lint
+LINT=$BDIR/lint
 WT=$LINT/wt
 LCACHE=$LINT/cache
 LLOGS=$LINT/logs
 LINT_ARCHES=${LINT_ARCHES:-"x86_64 arm64 i386"}
-export CCACHE_DIR=${CCACHE_DIR:-$BUILD/ccache}
 JOBS=${JOBS:-2}
 
-# The patch directory (argument or patches/) and its series, as full paths.
+# The patch directory (argument, or the base's queue) and its series, as full paths.
 lint_pdir() {
-	local d=${1:-$TOP/patches}
+	local d=${1:-$QDIR}
 	[ -d "$d" ] || die "no patch directory $d"
 	(cd "$d" && pwd)
 }
@@ -138,31 +137,43 @@ lmake() {
 		W=1 -j"$JOBS" "$@"
 }
 
+# The lint fragments of an arch on this base: common.config and
+# <arch>.config of each directory of LINT_CONFIGS that has them.
+lint_frags() {
+	local d f
+	for d in $LINT_CONFIGS; do
+		for f in common "$1"; do
+			[ -f "$TOP/$d/$f.config" ] && echo "$TOP/$d/$f.config"
+		done
+	done
+	return 0
+}
+
 config_hash() {
 	{
-		cat "$TOP/lint/common.config" "$TOP/lint/$1.config" "$TOP/scripts/lint-cc.sh"
+		cat $(lint_frags "$1") "$TOP/scripts/lint-cc.sh"
 		"${CROSS}gcc" --version | head -1
 	} | sha
 }
 
-# (Re)generate build/lint/<arch>/.config when the fragments changed:
-# tinyconfig + lint/common.config + lint/<arch>.config, merged with the
+# (Re)generate build/<BASE>/lint/<arch>/.config when the fragments changed:
+# tinyconfig + the base's lint fragments (lint_frags), merged with the
 # tree's merge_config.sh; every option of the fragments must survive.
 lint_configure() {
-	local arch=$1 out=$LINT/$1 h
+	local arch=$1 out=$LINT/$1 h frags
 	arch_vars "$arch"
 	h=$(config_hash "$arch")
 	if [ -f "$out/.config" ] && [ "$(cat "$out/.lint-config" 2>/dev/null)" = "$h" ]; then
 		return 0
 	fi
 	mkdir -p "$out"
-	say "lint config $arch: tinyconfig + lint/common.config + lint/$arch.config"
+	mapfile -t frags < <(lint_frags "$arch")
+	say "lint config $arch: tinyconfig + ${frags[*]#"$TOP"/}"
 	lmake "$arch" -s tinyconfig >/dev/null
 	(cd "$WT" && run scripts/kconfig/merge_config.sh -m -O "$out" "$out/.config" \
-		"$TOP/lint/common.config" "$TOP/lint/$arch.config") >"$LLOGS/config-$arch.log" 2>&1
+		"${frags[@]}") >"$LLOGS/config-$arch.log" 2>&1
 	lmake "$arch" -s olddefconfig >>"$LLOGS/config-$arch.log" 2>&1
-	python3 "$TOP/scripts/lint-warnings.py" config-check "$out/.config" \
-		"$TOP/lint/common.config" "$TOP/lint/$arch.config" ||
+	python3 "$TOP/scripts/lint-warnings.py" config-check "$out/.config" "${frags[@]}" ||
 		die "lint config $arch: requested options did not survive olddefconfig (see above)"
 	echo "$h" > "$out/.lint-config"
 }
@@ -206,10 +217,10 @@ sparse_collect() {
 lint_lock() {
 	mkdir -p "$LINT" "$LLOGS"
 	exec 9>"$LINT/lock"
-	flock -n 9 || { say "waiting for another lint run (build/lint/lock)"; flock 9; }
+	flock -n 9 || { say "waiting for another lint run ($LINT/lock)"; flock 9; }
 }
 
-# Common start of a check script: PATCHDIR from $2 (default patches/),
+# Common start of a check script: PATCHDIR from $2 (default: the queue),
 # PATCHES and the chain keys K (chain_keys), n = number of patches; an empty
 # series has nothing to check and ends the script with success.
 #   lint_start <check name> [PATCHDIR]

@@ -2,14 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # The upstream-quality gate: every check on the series in PATCHDIR
 # (default patches/), in order, then a table check -> pass/fail.
-#   checkpatch  lint-checkpatch.sh  checkpatch.pl --strict, lint/checkpatch-allow
+#   checkpatch  lint-checkpatch.sh  checkpatch.pl --strict, lint/checkpatch-allow.<BASE>
 #   bisect      lint-bisect.sh      each step applies and builds, W=1, x86_64 arm64 i386
 #   sparse      lint-sparse.sh      no new sparse warnings (x86_64)
 #   kernel-doc  lint-kerneldoc.sh   no new kernel-doc warnings in touched files
 #   rst         lint-rst.sh         touched .rst files pass docutils (warnings fail)
 #   format      lint-format.py      subjects, author, sign-off, cover letter
 # LINT_CHECKS="checkpatch format" runs a subset; LINT_ARCHES limits bisect.
-# Results are cached under build/lint/cache by content hashes: a second run
+# Results are cached under build/<BASE>/lint/cache by content hashes: a second run
 # with nothing changed only reads them.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"

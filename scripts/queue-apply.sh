@@ -9,8 +9,8 @@ git -C "$ksrc" rev-parse --git-dir >/dev/null 2>&1 || die "$ksrc is not a git tr
 n=0
 while read -r p; do
 	case "$p" in ''|'#'*) continue ;; esac
-	run git -C "$ksrc" am -3 "$TOP/patches/$p" ||
+	run git -C "$ksrc" am -3 "$QDIR/$p" ||
 		die "$p does not apply to $ksrc: resolve and 'git am --continue', or 'git am --abort'"
 	n=$((n + 1))
-done < <(cat "$TOP/patches/series" 2>/dev/null || true)
+done < <(cat "$QDIR/series" 2>/dev/null || true)
 say "applied $n patches to $ksrc"

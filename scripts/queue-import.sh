@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Import the patch queue: build/linux = tag "base" + one commit per patch
-# of patches/series (git am, project identity, no fuzz). Refuses to drop
+# Import the base's patch queue: build/<BASE>/linux = tag "base" + one commit per patch
+# of <queue>/series (git am, project identity, no fuzz). Refuses to drop
 # commits that were never exported unless FORCE=1.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -13,7 +13,7 @@ cd "$KTREE"
 # Commits after base that were never exported would be lost: refuse.
 if [ "${FORCE:-0}" != 1 ] && [ -n "$(kgit rev-list base..HEAD)" ] &&
    [ "$(kgit rev-parse HEAD)" != "$(kgit config --get msidoorbell.synced-head || true)" ]; then
-	die "$KTREE has commits that are not in patches/: 'make export' them, or re-run with FORCE=1 to drop them (they stay reachable as tag 'before-import')"
+	die "$KTREE has commits that are not in $(qname): 'make export' them, or re-run with FORCE=1 to drop them (they stay reachable as tag 'before-import')"
 fi
 kgit tag -f before-import HEAD >/dev/null
 kgit am --abort >/dev/null 2>&1 || true
@@ -21,12 +21,12 @@ kgit checkout -q -B series base
 n=0
 while read -r p; do
 	case "$p" in ''|'#'*) continue ;; esac
-	[ -f "$TOP/patches/$p" ] || die "patches/series names $p, which does not exist"
-	if ! kgit am -q --whitespace=error-all "$TOP/patches/$p"; then
+	[ -f "$QDIR/$p" ] || die "$(qname)series names $p, which does not exist"
+	if ! kgit am -q --whitespace=error-all "$QDIR/$p"; then
 		kgit am --abort >/dev/null 2>&1 || true
 		die "patch $p does not apply cleanly on the queue so far (no fuzz allowed)"
 	fi
 	n=$((n + 1))
-done < <(cat "$TOP/patches/series" 2>/dev/null || true)
+done < <(cat "$QDIR/series" 2>/dev/null || true)
 "$TOP/scripts/queue-status.sh" --record
-say "build/linux: base + $n patches, HEAD $(kgit log -1 --format='%h %s')"
+say "${KTREE#"$TOP"/}: base + $n patches, HEAD $(kgit log -1 --format='%h %s')"

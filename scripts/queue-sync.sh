@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Make sure build/linux exists and holds the series: a fresh checkout gets
-# base + patches/ imported; patches/ changed since the last import gets
-# re-imported; unexported work in build/linux is kept and tested as is.
+# Make sure build/<BASE>/linux exists and holds the series: a fresh checkout gets
+# base + the queue imported; a queue changed since the last import gets
+# re-imported; unexported work in the tree is kept and tested as is.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -15,8 +15,8 @@ set +e
 st=$?
 set -e
 case $st in
-0) say "build/linux in sync with patches/ ($(kgit rev-list --count base..HEAD) patches)" ;;
-1) say "NOTE: testing build/linux as it is: it has work not exported to patches/ ('make export')" ;;
+0) say "${KTREE#"$TOP"/} in sync with $(qname) ($(kgit rev-list --count base..HEAD) patches)" ;;
+1) say "NOTE: testing ${KTREE#"$TOP"/} as it is: it has work not exported to $(qname) ('make export')" ;;
 2) exec "$TOP/scripts/queue-import.sh" ;;
-*) die "build/linux and patches/ both changed: 'make export' (keeps build/linux) or 'make tree FORCE=1' (keeps patches/)" ;;
+*) die "${KTREE#"$TOP"/} and $(qname) both changed: 'make export' (keeps build/linux) or 'make tree FORCE=1' (keeps patches/)" ;;
 esac

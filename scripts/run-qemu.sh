@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Boot build/<arch>-<flavour> in QEMU and run test programs in it:
+# Boot build/<BASE>/<arch>-<flavour> in QEMU and run test programs in it:
 #   run-qemu.sh <arch> <flavour> <run-list> <results-dir> [kmemleak]
 # <run-list> is msidoorbell.run for tests/guest/init ("iommufd,e2e:...").
 # Writes <results-dir>/console.log and qemu-cmdline.txt, prints the exact
@@ -14,8 +14,8 @@ flavour=${2:?flavour}
 runlist=${3:?run list}
 res=${4:?results dir}
 kmemleak=${5:-0}
-source "$TOP/configs/$arch.arch"
-O=$BUILD/$arch-$flavour
+load_arch "$arch" "$flavour"
+[ -x "$(command -v "$QEMU")" ] || die "no QEMU $QEMU (make deps; the project's QEMU: scripts/build-qemu.sh)"
 timeout=${QEMU_TIMEOUT:-900}
 rm -rf "$res"
 mkdir -p "$res"
@@ -52,6 +52,7 @@ append="console=$CONSOLE panic=-1 oops=panic loglevel=7 msidoorbell.run=$runlist
 cmd=("$QEMU" $QEMU_MACHINE -accel "$accel" -smp 2 -m 2G -display none -monitor none
      -serial stdio -no-reboot $QEMU_EXTRA -kernel "$O/$IMAGE"
      -initrd "$O/initramfs.cpio.gz" -append "$append")
+say "base: $BASE ($DESC); QEMU: $("$QEMU" --version | head -1)"
 say "accelerator: $why"
 printf '%q ' "${cmd[@]}" > "$res/qemu-cmdline.txt"
 echo >> "$res/qemu-cmdline.txt"

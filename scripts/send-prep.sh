@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Prepare to post the series: To/Cc from the tree's get_maintainer.pl and
-# the exact git send-email command (cover letter first), plus the b4
-# alternative. Sends nothing.
-#   send-prep.sh [PATCHDIR]
+# Prepare to post the series of the base: To/Cc from the tree's
+# get_maintainer.pl, then, with SENDER="Full Name <address>", a copy of the
+# series in build/<BASE>/send/ whose From: and Signed-off-by: are the
+# sender's (scripts/send-copy.py: the project identity on the queue's
+# patches is no one's DCO) and the exact git send-email command for that
+# copy (cover letter first), plus the b4 alternative. Without SENDER it
+# prints To/Cc and refuses to print a send command. Sends nothing.
+#   [SENDER="Name <mail>"] send-prep.sh [PATCHDIR]
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lint-lib.sh"
@@ -28,6 +32,14 @@ cc=$(python3 -c 'import sys; to = [a.strip() for a in sys.argv[1].split(",")]
 print(", ".join(a.strip() for a in sys.argv[2].split(",") if a.strip() not in to))' "$to" "$cc")
 echo "To: $to"
 echo "Cc: $cc"
+if [ -z "${SENDER:-}" ]; then
+	die "send-prep: not printing a send command: the patches carry only the project identity ($IDENT_NAME <$IDENT_EMAIL>), which is no one's Signed-off-by. Re-run with SENDER='Full Name <address>' (make send-prep SENDER=...): the copy in build/$BASE/send/ then has your From: and Signed-off-by:"
+fi
+send=$BDIR/send
+rm -rf "$send"
+python3 "$TOP/scripts/send-copy.py" "$SENDER" "$send" "$cover" "${PATCHES[@]}" >&2 || exit 1
+cover=$send/$(basename "$cover")
+for i in "${!PATCHES[@]}"; do PATCHES[i]=$send/$(basename "${PATCHES[i]}"); done
 args=()
 IFS=',' read -ra TO <<< "$to"
 IFS=',' read -ra CC <<< "$cc"
@@ -36,7 +48,9 @@ for a in "${CC[@]}"; do a=$(echo "$a" | sed 's/^ *//'); [ -n "$a" ] && args+=("-
 # Paths relative to the repository when inside it (commands run from $TOP).
 rel() { case "$1" in "$TOP"/*) echo "${1#"$TOP"/}" ;; *) echo "$1" ;; esac; }
 echo
-echo "# 1. Check first: make lint. Then look at what would be sent:"
+echo "# 1. Check first: make lint. The copy to send, with your From: and"
+echo "#    Signed-off-by: (read it: by signing off you certify the DCO):"
+echo "#    ${send#"$TOP"/}/. Then look at what would be sent:"
 echo "cd $TOP"
 printf 'git send-email --dry-run --confirm=always --suppress-cc=self'
 printf ' %q' "${args[@]}" "$(rel "$cover")"
@@ -45,8 +59,10 @@ echo
 echo "# 2. Send: the same command without --dry-run (needs the git-email package"
 echo "#    and sendemail.smtpServer/smtpUser in ~/.gitconfig)."
 echo
-echo "# Alternative with b4, from the queue branch in build/linux (base + series):"
+echo "# Alternative with b4 (Debian package b4), from the queue branch (base + series),"
+echo "# committed as you (b4 sends the branch's commits; sign them off yourself):"
 echo "cd $KTREE"
+echo "git -c user.name='${SENDER% <*}' -c user.email='$(echo "$SENDER" | sed 's/.*<\(.*\)>/\1/')' rebase base --exec 'git commit --amend --no-edit --reset-author -s'"
 echo "b4 prep --enroll base          # once: this branch, fork point 'base'"
 echo "b4 prep --edit-cover           # paste subject and text of $(rel "$cover")"
 echo "b4 prep --auto-to-cc           # To/Cc from scripts/get_maintainer.pl, as above"

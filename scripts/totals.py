@@ -21,8 +21,10 @@ for res in sys.argv[1:]:
         bad = True
         continue
     s = json.load(open(path))
+    # results/<base>/<arch>: name a run by its base and arch.
+    name = '/'.join(os.path.normpath(res).split(os.sep)[-2:][::-1])
     print('%s: %d passed, %d failed, %d skipped — %s'
-          % (os.path.basename(res), s['passed'], s['failed'], s['skipped'], s['outcome']))
+          % (name, s['passed'], s['failed'], s['skipped'], s['outcome']))
     for k in total:
         total[k] += s[k]
     bad |= s['outcome'] != 'pass'
