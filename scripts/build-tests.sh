@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Build the project's own guest tests for <arch>-<flavour>: every
-# tests/e2e/*.c statically, against the uAPI headers of the kernel built in
+# Build the project's own guest tests for <arch>-<flavour>: the base's
+# e2e programs (E2E_PROGS: tests/e2e/<prog>.c) statically, against the uAPI headers of the kernel built in
 # build/<arch>-<flavour>, plus the tests/guest/smoke script, into
 # build/<arch>-<flavour>/tests/ (make-initramfs.sh packs that directory).
 # Incremental: a program is rebuilt only when its source or the installed
@@ -22,11 +22,12 @@ fi
 mkdir -p "$out"
 hdr=$O/usr/include/linux/iommufd.h
 built=()
-for src in "$TOP"/tests/e2e/*.c; do
-	[ -e "$src" ] || continue
+for prog in $E2E_PROGS; do
+	src=$TOP/tests/e2e/$prog.c
+	[ -e "$src" ] || die "E2E_PROGS of base $BASE names $prog: no $src"
 	bin=$out/$(basename "$src" .c)
 	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ "$hdr" -nt "$bin" ] ||
-	   [ "$TOP/tests/lib/edu.h" -nt "$bin" ]; then
+	   [ -n "$(find "$TOP/tests/lib" -name '*.h' -newer "$bin")" ]; then
 		run "${CROSS_COMPILE}gcc" -O2 -Wall -Wextra -static \
 			-isystem "$O/usr/include" -o "$bin" "$src"
 	fi
