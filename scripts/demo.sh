@@ -13,8 +13,8 @@ RESULTS=$res "$TOP/scripts/kselftest.sh" arm64 plain "$(arm64_runlist)"
 rc=$?
 echo
 echo "=== Base $BASE: $DESC, $(kgit rev-list --count base..HEAD) patches of $(qname) on $(kgit log -1 --format=%s pristine)"
-# msi-e2e runs once per case: msi-e2e, msi-e2e.2, msi-e2e.3, ...
-for prog in smoke $(cd "$res" 2>/dev/null && ls msi-e2e*.ktap 2>/dev/null | sed 's/\.ktap$//' | sort -t. -k2n); do
+# Each e2e program runs once per case: msi-e2e, msi-e2e.2, ..., msi-nested, ...
+for prog in smoke $(for p in $E2E_PROGS; do (cd "$res" 2>/dev/null && ls "$p".ktap "$p".[0-9]*.ktap 2>/dev/null | sed 's/\.ktap$//' | sort -t. -k2n); done); do
 	[ -f "$res/$prog.ktap" ] || continue
 	echo "--- $prog"
 	grep -E '^(ok|not ok) |^# ' "$res/$prog.ktap" | grep -v '^# \(RUN\|PASSED\|Totals\)' || true

@@ -19,26 +19,32 @@ else
 fi
 res=$RESROOT/arm64-base
 set +e
-KTREE=$wt BDIR=$BDIR/e2e-base RESULTS=$res "$TOP/scripts/kselftest.sh" arm64 plain smoke,msi-e2e
+KTREE=$wt BDIR=$BDIR/e2e-base RESULTS=$res "$TOP/scripts/kselftest.sh" arm64 plain \
+	"smoke,$(echo $E2E_PROGS | tr ' ' ,)"
 rc=$?
 set -e
-python3 - "$res/summary.json" "$rc" "$TOP/$E2E_BASE_FAILS" "$BASE" <<'PY'
+python3 - "$res/summary.json" "$rc" "$TOP/$E2E_BASE_FAILS" "$BASE" $E2E_PROGS <<'PY'
 import json, sys
 s = json.load(open(sys.argv[1]))
+progs = sys.argv[5:]
 want = {}
 for line in open(sys.argv[3]):
     if line.strip() and not line.startswith('#'):
         case, why = (line.split(None, 1) + [''])[:2]
         want[case] = why.strip()
-e2e = s['programs'].get('msi-e2e', {})
-fails = set(e2e.get('failures', []))
-print('bare %s base: outcome %s (exit %s), msi-e2e: %d passed, failed: %s'
-      % (sys.argv[4], s['outcome'], sys.argv[2], e2e.get('passed', 0), ', '.join(sorted(fails)) or 'none'))
+fails, passed = set(), 0
+for p in progs:
+    e2e = s['programs'].get(p, {})
+    fails |= {'%s:%s' % (p, c) for c in e2e.get('failures', [])}
+    passed += e2e.get('passed', 0)
+print('bare %s base: outcome %s (exit %s), %s: %d passed, failed: %s'
+      % (sys.argv[4], s['outcome'], sys.argv[2], ' '.join(progs), passed,
+         ', '.join(sorted(fails)) or 'none'))
 for c in sorted(want):
-    print('  %-18s %s: %s' % (c, 'failed as expected' if c in fails else 'PASSED, expected to fail', want[c]))
+    print('  %-34s %s: %s' % (c, 'failed as expected' if c in fails else 'PASSED, expected to fail', want[c]))
 for c in sorted(fails - set(want)):
-    print('  %-18s FAILED, expected to pass' % c)
-ok = (fails == set(want) and not s['trouble'] and e2e.get('passed', 0) >= 1
+    print('  %-34s FAILED, expected to pass' % c)
+ok = (fails == set(want) and not s['trouble'] and passed >= 1
       and s['outcome'] == ('test failure' if want else 'pass'))
 print('negative control: %s' % ('as expected' if ok else 'UNEXPECTED'))
 sys.exit(0 if ok else 1)

@@ -43,12 +43,13 @@ tree_git() {
 kgit() { tree_git "$KTREE" "$@"; }
 
 # The arm64 run list of `make` and `make check`: the iommufd selftests, the
-# smoke check and the end-to-end cases of the base ($E2E_CASES).
+# smoke check and the end-to-end cases of the base ($E2E_CASES:
+# <program>:<case> lines).
 arm64_runlist() {
 	local list=iommufd c
 	[ -x "$TOP/tests/guest/smoke" ] && list+=,smoke
 	for c in $(grep -v '^#' "$TOP/$E2E_CASES" 2>/dev/null); do
-		list+=",msi-e2e:$c"
+		list+=",$c"
 	done
 	echo "$list"
 }
