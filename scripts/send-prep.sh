@@ -59,9 +59,10 @@ echo
 echo "# 2. Send: the same command without --dry-run (needs the git-email package"
 echo "#    and sendemail.smtpServer/smtpUser in ~/.gitconfig)."
 echo
-echo "# Alternative with b4 (Debian package b4), from the queue branch (base + series),"
-echo "# committed as you (b4 sends the branch's commits; sign them off yourself):"
-echo "cd $KTREE"
+echo "# Alternative with b4 (Debian package b4): a branch of your own in a worktree"
+echo "# (the queue branch stays as it is), its commits re-authored and signed off by you:"
+echo "git -C ${KTREE#"$TOP"/} worktree add -b send-$BASE ${BDIR#"$TOP"/}/send-tree series"
+echo "cd ${BDIR#"$TOP"/}/send-tree"
 echo "git -c user.name='${SENDER% <*}' -c user.email='$(echo "$SENDER" | sed 's/.*<\(.*\)>/\1/')' rebase base --exec 'git commit --amend --no-edit --reset-author -s'"
 echo "b4 prep --enroll base          # once: this branch, fork point 'base'"
 echo "b4 prep --edit-cover           # paste subject and text of $(rel "$cover")"
