@@ -16,7 +16,7 @@ pkgs=(build-essential bc flex bison libelf-dev libssl-dev cpio xz-utils python3 
       ccache sparse dwarves rsync python3-docutils python3-ply python3-git busybox-static
       gcc-aarch64-linux-gnu libc6-dev-arm64-cross libcap-dev libcap-dev:arm64
       qemu-system-x86 qemu-system-arm
-      ninja-build pkg-config libglib2.0-dev libfdt-dev libpixman-1-dev
+      ninja-build pkg-config python3-venv libglib2.0-dev libfdt-dev libpixman-1-dev
       b4)
 installed() { dpkg-query -W -f='${Status} ${Version}' "$1" 2>/dev/null; }
 missing=()
