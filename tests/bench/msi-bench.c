@@ -46,26 +46,6 @@
  * iterations in 3 batches.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <poll.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/eventfd.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <time.h>
-#include <unistd.h>
-
-#include <linux/iommufd.h>
-#include <linux/pci_regs.h>
-#include <linux/vfio.h>
-
 #include "../lib/edu.h"
 
 /* ---- the iommufd selftest command (iommufd_test.h, both trees) ---- */
@@ -117,10 +97,6 @@ struct test_cmd {
 
 /* ---- edu (QEMU docs/specs/edu.rst) ---- */
 
-#define EDU_REG_ID		0x00
-#define EDU_REG_IRQ_STATUS	0x24
-#define EDU_REG_IRQ_RAISE	0x60
-#define EDU_REG_IRQ_ACK		0x64
 #define IRQ_TIMEOUT_MS		1000
 #define BUF_IOVA		0x00100000ULL
 #define BUF_SIZE		0x10000UL
@@ -140,7 +116,7 @@ struct test_cmd {
 #define N_ENABLE		750
 
 static unsigned int scale = 1, batches = BATCHES;
-static unsigned int ncase, nfailed;
+static struct ktap results;
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -173,9 +149,7 @@ static double median(double *v, unsigned int n)
 
 static void result(const char *name, bool ok)
 {
-	printf("%s %u %s\n", ok ? "ok" : "not ok", ++ncase, name);
-	if (!ok)
-		nfailed++;
+	ktap_result(&results, name, ok);
 }
 
 static void report(const char *name, double value, const char *unit)
@@ -194,23 +168,6 @@ static int test_cmd(int fd, struct test_cmd *cmd)
 {
 	cmd->size = sizeof(*cmd);
 	return ioctl(fd, IOMMU_TEST_CMD, cmd) ? -errno : 0;
-}
-
-static int ioas_alloc(int fd, __u32 *ioas)
-{
-	struct iommu_ioas_alloc a = { .size = sizeof(a) };
-
-	if (ioctl(fd, IOMMU_IOAS_ALLOC, &a))
-		return -errno;
-	*ioas = a.out_ioas_id;
-	return 0;
-}
-
-static int destroy(int fd, __u32 id)
-{
-	struct iommu_destroy d = { .size = sizeof(d), .id = id };
-
-	return ioctl(fd, IOMMU_DESTROY, &d) ? -errno : 0;
 }
 
 /* A mock device with @flags, bound and attached to @pt_id. */
@@ -278,7 +235,7 @@ static bool probe(void)
 		diag("open /dev/iommu: %s", strerror(errno));
 		return false;
 	}
-	if ((ret = ioas_alloc(fd, &ioas)))
+	if ((ret = iommufd_ioas_alloc(fd, &ioas)))
 		goto out;
 	ret = mock_dev(fd, ioas, MOCK_FLAGS_DEVICE_SW_MSI, &stdev, NULL);
 	if (ret == -EINVAL) {
@@ -303,14 +260,14 @@ static bool probe(void)
 		} else {
 			have_prepare = true;
 		}
-		destroy(fd, stdev);
+		iommufd_destroy(fd, stdev);
 	}
 	if (!have_sw_msi) {
 		/* The op must not exist either then. */
 		if ((ret = mock_dev(fd, ioas, 0, &stdev, NULL)))
 			goto out;
 		ret = prepare_msi(fd, stdev, MOCK_DOORBELL, &addr);
-		destroy(fd, stdev);
+		iommufd_destroy(fd, stdev);
 		if (ret != -EOPNOTSUPP) {
 			diag("IOMMU_TEST_OP_MD_PREPARE_MSI without SW_MSI: %s, expected EOPNOTSUPP",
 			     ret ? strerror(-ret) : "success");
@@ -392,7 +349,7 @@ static int do_attach(void *p, unsigned int n)
 		ret = mock_dev(c->fd, c->ioas, c->flags, &stdev, NULL);
 		if (ret)
 			return ret;
-		ret = destroy(c->fd, stdev);
+		ret = iommufd_destroy(c->fd, stdev);
 		if (ret)
 			return ret;
 	}
@@ -443,7 +400,7 @@ static bool mock_setup(struct mock_ctx *c, __u32 flags)
 		diag("open /dev/iommu: %s", strerror(errno));
 		return false;
 	}
-	if ((ret = ioas_alloc(c->fd, &c->ioas)) ||
+	if ((ret = iommufd_ioas_alloc(c->fd, &c->ioas)) ||
 	    (ret = mock_dev(c->fd, c->ioas, flags, &c->stdev, &idev)) ||
 	    (ret = hwpt_alloc(c->fd, idev, c->ioas, &c->hwpt[0])) ||
 	    (ret = hwpt_alloc(c->fd, idev, c->ioas, &c->hwpt[1]))) {
@@ -512,55 +469,13 @@ static void mock_workloads(void)
 /* ---- edu end to end ---- */
 
 struct edu {
-	char bdf[32];
-	char vfio[32];
-	int iommufd, devfd, efd;
+	struct edu_dev dev;
 	void *buf;
-	volatile uint8_t *bar0;
-	size_t bar0_size;
-	uint64_t cfg_offset;
 };
-
-/* Find edu, bind it to vfio-pci unless it is, and find its VFIO cdev. */
-static int find_edu_vfio(struct edu *e)
-{
-	int ret;
-
-	ret = find_edu(e->bdf, sizeof(e->bdf));
-	if (!ret)
-		ret = bind_vfio_pci(e->bdf);
-	if (!ret)
-		ret = find_vfio_cdev(e->bdf, e->vfio, sizeof(e->vfio));
-	return ret;
-}
-
-static uint32_t edu_read32(struct edu *e, unsigned int reg)
-{
-	return *(volatile uint32_t *)(e->bar0 + reg);
-}
-
-static void edu_write32(struct edu *e, unsigned int reg, uint32_t val)
-{
-	*(volatile uint32_t *)(e->bar0 + reg) = val;
-}
-
-static int set_msi(struct edu *e, int fd)
-{
-	return vfio_msi_eventfd(e->devfd, fd);
-}
 
 static void edu_teardown(struct edu *e)
 {
-	if (e->devfd >= 0 && e->efd >= 0)
-		set_msi(e, -1);
-	if (e->bar0)
-		munmap((void *)e->bar0, e->bar0_size);
-	if (e->efd >= 0)
-		close(e->efd);
-	if (e->devfd >= 0)
-		close(e->devfd);
-	if (e->iommufd >= 0)
-		close(e->iommufd);
+	edu_close(&e->dev);
 	if (e->buf)
 		munmap(e->buf, BUF_SIZE);
 }
@@ -568,93 +483,39 @@ static void edu_teardown(struct edu *e)
 /* As msi-e2e does it: bind, IOAS with memory, attach, BAR0, eventfd. */
 static int edu_setup(struct edu *e)
 {
-	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
-	struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at) };
-	struct iommu_ioas_map map = { .size = sizeof(map) };
-	struct vfio_region_info reg = { .argsz = sizeof(reg) };
-	char path[PATH_MAX];
-	uint16_t cmd;
-	void *bar;
+	struct edu_loc loc;
+	__u32 ioas, hwpt;
 	int ret;
 
-	e->iommufd = e->devfd = e->efd = -1;
-	if ((ret = find_edu_vfio(e))) {
-		diag("edu device: %s", strerror(-ret));
-		return ret;
-	}
-	diag("edu at %s, /dev/vfio/devices/%s", e->bdf, e->vfio);
-	e->iommufd = open("/dev/iommu", O_RDWR);
-	snprintf(path, sizeof(path), "/dev/vfio/devices/%s", e->vfio);
-	e->devfd = open(path, O_RDWR);
-	if (e->iommufd < 0 || e->devfd < 0)
-		return -errno;
-	bind.iommufd = e->iommufd;
-	if (ioctl(e->devfd, VFIO_DEVICE_BIND_IOMMUFD, &bind))
-		return -errno;
-	if ((ret = ioas_alloc(e->iommufd, &at.pt_id)))
-		return ret;
-	e->buf = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (e->buf == MAP_FAILED) {
-		e->buf = NULL;
-		return -errno;
-	}
-	map.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE;
-	map.ioas_id = at.pt_id;
-	map.user_va = (uintptr_t)e->buf;
-	map.length = BUF_SIZE;
-	map.iova = BUF_IOVA;
-	if (ioctl(e->iommufd, IOMMU_IOAS_MAP, &map) ||
-	    ioctl(e->devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at))
-		return -errno;
-
-	reg.index = VFIO_PCI_CONFIG_REGION_INDEX;
-	if (ioctl(e->devfd, VFIO_DEVICE_GET_REGION_INFO, &reg))
-		return -errno;
-	e->cfg_offset = reg.offset;
-	if (pread(e->devfd, &cmd, sizeof(cmd), e->cfg_offset + PCI_COMMAND) != sizeof(cmd))
-		return -EIO;
-	cmd |= PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER;
-	if (pwrite(e->devfd, &cmd, sizeof(cmd), e->cfg_offset + PCI_COMMAND) != sizeof(cmd))
-		return -EIO;
-
-	memset(&reg, 0, sizeof(reg));
-	reg.argsz = sizeof(reg);
-	reg.index = VFIO_PCI_BAR0_REGION_INDEX;
-	if (ioctl(e->devfd, VFIO_DEVICE_GET_REGION_INFO, &reg))
-		return -errno;
-	bar = mmap(NULL, reg.size, PROT_READ | PROT_WRITE, MAP_SHARED, e->devfd, reg.offset);
-	if (bar == MAP_FAILED)
-		return -errno;
-	e->bar0 = bar;
-	e->bar0_size = reg.size;
-	if (edu_read32(e, EDU_REG_ID) != EDU_ID_VALUE)
-		return -ENODEV;
-	edu_write32(e, EDU_REG_IRQ_ACK, edu_read32(e, EDU_REG_IRQ_STATUS));
-	e->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (e->efd < 0)
-		return -errno;
-	return set_msi(e, e->efd);
+	edu_dev_init(&e->dev);
+	ret = edu_locate(&loc);
+	if (!ret)
+		ret = edu_open_bind(&e->dev, &loc);
+	if (!ret)
+		ret = ioas_with_mem(e->dev.iommufd, &ioas, &e->buf, BUF_SIZE, BUF_IOVA);
+	if (!ret)
+		ret = edu_attach(&e->dev, ioas, &hwpt);
+	if (!ret)
+		ret = edu_enable(&e->dev);
+	return ret ?: edu_msi_on(&e->dev);
 }
 
 /* One MSI raised and received; -ETIMEDOUT if it did not arrive. */
 static int irq_roundtrip(struct edu *e)
 {
-	struct pollfd pfd = { .fd = e->efd, .events = POLLIN };
-	uint64_t cnt;
+	uint64_t extra = 0;
+	uint32_t status;
 	int ret;
 
-	edu_write32(e, EDU_REG_IRQ_RAISE, 1);
-	do {
-		ret = poll(&pfd, 1, IRQ_TIMEOUT_MS);
-	} while (ret < 0 && errno == EINTR);
-	edu_write32(e, EDU_REG_IRQ_ACK, edu_read32(e, EDU_REG_IRQ_STATUS));
-	if (ret < 0)
-		return -errno;
-	if (!ret)
-		return -ETIMEDOUT;
-	if (read(e->efd, &cnt, sizeof(cnt)) != sizeof(cnt))
-		return -EIO;
-	return cnt == 1 ? 0 : -EPROTO;
+	ret = edu_irq_roundtrip(&e->dev, IRQ_TIMEOUT_MS, &status, &extra);
+	if (ret <= 0)
+		return ret ?: -ETIMEDOUT;
+	return extra ? -EPROTO : 0;
+}
+
+static int set_msi(struct edu *e, int fd)
+{
+	return vfio_msi_eventfd(e->dev.devfd, fd);
 }
 
 static void edu_workloads(void)
@@ -710,7 +571,7 @@ static void edu_workloads(void)
 			if ((ret = set_msi(&e, -1)))
 				break;
 			t0 = now();
-			ret = set_msi(&e, e.efd);
+			ret = set_msi(&e, e.dev.efd);
 			sum += now() - t0;
 		}
 		v[b] = sum * 1e6 / n;
@@ -735,26 +596,22 @@ int main(int argc, char **argv)
 {
 	int i;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "smoke")) {
 			scale = 10;
 			batches = 3;
 		}
-	printf("TAP version 13\n");
-	printf("1..10\n");
+	ktap_plan(10);
 	printf("BENCH-INFO mode %s\n", scale == 1 ? "full" : "smoke");
 	printf("BENCH-INFO batches %u\n", batches);
 	if (!probe()) {
 		result("probe", false);
 		for (i = 0; i < 9; i++)
-			printf("not ok %u skipped-after-probe-failure\n", ++ncase);
-		nfailed += 9;
+			result("skipped-after-probe-failure", false);
 	} else {
 		result("probe", true);
 		mock_workloads();
 		edu_workloads();
 	}
-	diag("Totals: pass:%u fail:%u xfail:0 xpass:0 skip:0 error:0", ncase - nfailed, nfailed);
-	return nfailed ? 1 : 0;
+	return ktap_totals(&results);
 }

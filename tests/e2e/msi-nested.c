@@ -62,50 +62,8 @@
  * Output is KTAP; the exit code is non-zero when a case failed.
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
-#include <limits.h>
-#include <poll.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/eventfd.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <time.h>
-#include <unistd.h>
-
-#include <linux/iommufd.h>
-#include <linux/pci_regs.h>
-#include <linux/vfio.h>
-
 #include "../lib/edu.h"
 #include "../lib/smmu-s1.h"
-
-/* edu BAR0 registers (QEMU docs/specs/edu.rst) */
-#define EDU_REG_ID		0x00
-#define EDU_REG_IRQ_STATUS	0x24
-#define EDU_REG_IRQ_RAISE	0x60
-#define EDU_REG_IRQ_ACK		0x64
-#define EDU_REG_DMA_SRC		0x80
-#define EDU_REG_DMA_DST		0x88
-#define EDU_REG_DMA_COUNT	0x90
-#define EDU_REG_DMA_CMD		0x98
-#define  EDU_DMA_RUN		0x1
-#define  EDU_DMA_TO_RAM		0x2
-/* The device's internal DMA buffer, as seen in its DMA registers */
-#define EDU_DMA_BUF		0x40000
-
-#define IRQ_VALUE		0x1
-
-/* The ITS doorbell and the software MSI window of arm-smmu-v3 */
-#define ITS_TRANSLATER_PHYS	0x08090040ULL
-#define DOORBELL_OFFSET		(ITS_TRANSLATER_PHYS & (SMMU_S1_PAGE - 1))
-#define SW_MSI_WINDOW		0x08000000ULL
-#define SW_MSI_SIZE		0x00100000ULL
 
 /*
  * Guest RAM, mapped in the IOAS at these IPAs. edu masks DMA addresses to
@@ -129,31 +87,17 @@
 #define ASID_A			1
 #define ASID_B			2
 
-#define DMA_LEN			64
-#define DMA_BACK		0x800
-#define DMA_SENTINEL		0x5a
-
-#define IRQ_TIMEOUT_MS		200
-#define DMA_TIMEOUT_MS		2000
 #define DEFAULT_IRQS		10
 #define MANY_IRQS		10000
 #define REPLACES		1000
-/* Stop after this many losses where losses are a failure (each costs a timeout) */
-#define MAX_LOST		5
-#define ALL_LOST		UINT_MAX
-#define SHOW_LOST		3
 /* arm-smmu-v3 lines of the kernel log to print per case at most */
 #define SHOW_SMMU_LINES		12
 
 enum vste_kind { VSTE_ABORT, VSTE_BYPASS, VSTE_S1 };
 
 struct nested {
-	char bdf[32];
-	int iommufd;
-	int devfd;
-	int efd;
+	struct edu_dev dev;
 	int kmsg;
-	__u32 devid;
 	__u32 ioas;
 	__u32 s2;		/* nest-parent HWPT: stage 2 */
 	__u32 viommu;
@@ -161,41 +105,14 @@ struct nested {
 	__u32 hwpt[2];		/* nested HWPTs */
 	unsigned int nr_hwpt;
 	__u32 attached;		/* the nested HWPT the device is attached to */
-	bool msi_on;
 	void *buf;		/* guest RAM at BUF_IPA */
 	void *tables;		/* guest RAM at TABLES_IPA */
 	struct smmu_s1 s1[2];
 	unsigned int nr_s1;
-	volatile uint8_t *bar0;
-	size_t bar0_size;
-	uint64_t cfg_offset;
 };
 
-struct irq_stats {
-	unsigned int sent;
-	unsigned int received;
-	unsigned int lost;
-	uint64_t extra;
-};
-
-static char edu_bdf[32];
-static char edu_vfio[32];
+static struct edu_loc edu;
 static bool hw_info_shown;
-
-static uint32_t edu_read32(struct nested *n, unsigned int reg)
-{
-	return *(volatile uint32_t *)(n->bar0 + reg);
-}
-
-static void edu_write32(struct nested *n, unsigned int reg, uint32_t val)
-{
-	*(volatile uint32_t *)(n->bar0 + reg) = val;
-}
-
-static void edu_write64(struct nested *n, unsigned int reg, uint64_t val)
-{
-	*(volatile uint64_t *)(n->bar0 + reg) = val;
-}
 
 /* The physical stream ID: on virt the SMMU's StreamID is the PCI RID. */
 static unsigned int bdf_rid(const char *bdf)
@@ -205,80 +122,6 @@ static unsigned int bdf_rid(const char *bdf)
 	if (sscanf(bdf, "%x:%x:%x.%x", &dom, &bus, &dev, &fn) != 4)
 		return ~0u;
 	return bus << 8 | dev << 3 | fn;
-}
-
-static void print_reserved_regions(const char *bdf)
-{
-	char path[PATH_MAX], link[PATH_MAX], line[128], group[32];
-	const char *slash;
-	ssize_t len;
-	FILE *f;
-
-	snprintf(path, sizeof(path), SYSFS_PCI "/%s/iommu_group", bdf);
-	len = readlink(path, link, sizeof(link) - 1);
-	if (len < 0) {
-		diag("%s has no iommu group", bdf);
-		return;
-	}
-	link[len] = '\0';
-	slash = strrchr(link, '/');
-	if (copy_name(group, sizeof(group), slash ? slash + 1 : link))
-		return;
-	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%s/reserved_regions", group);
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		diag("iommu group %s reserved region: %s", group, line);
-	}
-	fclose(f);
-}
-
-/*
- * The MSI address and data the kernel programmed into the device. The VFIO
- * config region virtualizes the MSI capability, so read the device's real
- * config space through sysfs.
- */
-static int read_msi_msg(const char *bdf, uint64_t *addr, uint32_t *data, bool *enabled)
-{
-	unsigned int pos, ttl = 48;
-	char path[PATH_MAX];
-	uint8_t cfg[256];
-	uint16_t flags;
-	uint32_t lo, hi = 0;
-	ssize_t len;
-	int fd;
-
-	snprintf(path, sizeof(path), SYSFS_PCI "/%s/config", bdf);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	len = pread(fd, cfg, sizeof(cfg), 0);
-	close(fd);
-	if (len < (ssize_t)sizeof(cfg))
-		return -EIO;
-	if (!(cfg[PCI_STATUS] & PCI_STATUS_CAP_LIST))
-		return -ENOENT;
-
-	for (pos = cfg[PCI_CAPABILITY_LIST] & ~3u; pos && ttl--; pos = cfg[pos + 1] & ~3u) {
-		if (pos > sizeof(cfg) - 16)
-			return -EIO;
-		if (cfg[pos] != PCI_CAP_ID_MSI)
-			continue;
-		flags = cfg[pos + PCI_MSI_FLAGS] | cfg[pos + PCI_MSI_FLAGS + 1] << 8;
-		*enabled = flags & PCI_MSI_FLAGS_ENABLE;
-		memcpy(&lo, &cfg[pos + PCI_MSI_ADDRESS_LO], 4);
-		if (flags & PCI_MSI_FLAGS_64BIT) {
-			memcpy(&hi, &cfg[pos + PCI_MSI_ADDRESS_HI], 4);
-			*data = cfg[pos + PCI_MSI_DATA_64] | cfg[pos + PCI_MSI_DATA_64 + 1] << 8;
-		} else {
-			*data = cfg[pos + PCI_MSI_DATA_32] | cfg[pos + PCI_MSI_DATA_32 + 1] << 8;
-		}
-		*addr = (uint64_t)hi << 32 | lo;
-		return 0;
-	}
-	return -ENOENT;
 }
 
 /* ---- the kernel log: what the SMMU reported ---- */
@@ -349,19 +192,12 @@ static unsigned int smmu_events(int fd, const char *what)
 
 /* ---- iommufd: the VMM's side ---- */
 
-static int destroy(struct nested *n, __u32 id)
-{
-	struct iommu_destroy d = { .size = sizeof(d), .id = id };
-
-	return ioctl(n->iommufd, IOMMU_DESTROY, &d) ? -errno : 0;
-}
-
 static void print_hw_info(struct nested *n)
 {
 	struct iommu_hw_info_arm_smmuv3 smmu = { 0 };
 	struct iommu_hw_info info = {
 		.size = sizeof(info),
-		.dev_id = n->devid,
+		.dev_id = n->dev.devid,
 		.data_len = sizeof(smmu),
 		.data_uptr = (uintptr_t)&smmu,
 	};
@@ -369,7 +205,7 @@ static void print_hw_info(struct nested *n)
 	if (hw_info_shown)
 		return;
 	hw_info_shown = true;
-	if (ioctl(n->iommufd, IOMMU_GET_HW_INFO, &info)) {
+	if (ioctl(n->dev.iommufd, IOMMU_GET_HW_INFO, &info)) {
 		diag("IOMMU_GET_HW_INFO: %s", strerror(errno));
 		return;
 	}
@@ -381,44 +217,6 @@ static void print_hw_info(struct nested *n)
 	diag("SMMU IDR0 0x%08x (S1P %u, S2P %u), IDR3 0x%08x (FWB %u), IDR5 0x%08x (OAS code %u), IIDR 0x%x",
 	     smmu.idr[0], smmu.idr[0] >> 1 & 1, smmu.idr[0] & 1, smmu.idr[3],
 	     smmu.idr[3] >> 8 & 1, smmu.idr[5], smmu.idr[5] & 7, smmu.iidr);
-}
-
-static int ioas_map(struct nested *n, void *mem, uint64_t iova, size_t len)
-{
-	struct iommu_ioas_map map = {
-		.size = sizeof(map),
-		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
-			 IOMMU_IOAS_MAP_WRITEABLE,
-		.ioas_id = n->ioas,
-		.user_va = (uintptr_t)mem,
-		.length = len,
-		.iova = iova,
-	};
-
-	return ioctl(n->iommufd, IOMMU_IOAS_MAP, &map) ? -errno : 0;
-}
-
-static void *guest_ram(size_t len)
-{
-	void *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (mem == MAP_FAILED)
-		return NULL;
-	memset(mem, 0, len);
-	return mem;
-}
-
-static int attach(struct nested *n, __u32 pt_id)
-{
-	struct vfio_device_attach_iommufd_pt at = {
-		.argsz = sizeof(at),
-		.pt_id = pt_id,
-	};
-
-	if (ioctl(n->devfd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at))
-		return -errno;
-	n->attached = pt_id;
-	return 0;
 }
 
 /* Forward guest commands to the vIOMMU (the kernel adds the CMD_SYNC). */
@@ -435,7 +233,7 @@ static int viommu_invalidate(struct nested *n, struct iommu_viommu_arm_smmuv3_in
 	};
 	int ret;
 
-	if (ioctl(n->iommufd, IOMMU_HWPT_INVALIDATE, &inv)) {
+	if (ioctl(n->dev.iommufd, IOMMU_HWPT_INVALIDATE, &inv)) {
 		ret = -errno;
 		diag("IOMMU_HWPT_INVALIDATE (%s) on vIOMMU %u: %s, %u of %u commands done",
 		     what, n->viommu, strerror(-ret), inv.entry_num, num);
@@ -451,54 +249,25 @@ static int viommu_invalidate(struct nested *n, struct iommu_viommu_arm_smmuv3_in
  */
 static int nested_open(struct nested *n)
 {
-	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
-	struct iommu_ioas_alloc ioas = { .size = sizeof(ioas) };
 	struct iommu_hwpt_alloc s2 = { .size = sizeof(s2) };
 	struct iommu_viommu_alloc viommu = { .size = sizeof(viommu) };
 	struct iommu_vdevice_alloc vdev = { .size = sizeof(vdev) };
-	char path[PATH_MAX];
 	int ret;
 
 	memset(n, 0, sizeof(*n));
-	n->iommufd = n->devfd = n->efd = -1;
-	snprintf(n->bdf, sizeof(n->bdf), "%s", edu_bdf);
 	n->kmsg = kmsg_open();
-
-	n->iommufd = open("/dev/iommu", O_RDWR);
-	if (n->iommufd < 0) {
-		ret = -errno;
-		diag("open /dev/iommu: %s", strerror(-ret));
+	ret = edu_open_bind(&n->dev, &edu);
+	if (ret)
 		return ret;
-	}
-	snprintf(path, sizeof(path), "/dev/vfio/devices/%s", edu_vfio);
-	n->devfd = open(path, O_RDWR);
-	if (n->devfd < 0) {
-		ret = -errno;
-		diag("open %s: %s", path, strerror(-ret));
-		return ret;
-	}
-	bind.iommufd = n->iommufd;
-	if (ioctl(n->devfd, VFIO_DEVICE_BIND_IOMMUFD, &bind)) {
-		ret = -errno;
-		diag("VFIO_DEVICE_BIND_IOMMUFD: %s", strerror(-ret));
-		return ret;
-	}
-	n->devid = bind.out_devid;
 	print_hw_info(n);
 
-	if (ioctl(n->iommufd, IOMMU_IOAS_ALLOC, &ioas)) {
-		ret = -errno;
-		diag("IOMMU_IOAS_ALLOC: %s", strerror(-ret));
+	ret = ioas_with_mem(n->dev.iommufd, &n->ioas, &n->buf, BUF_SIZE, BUF_IPA);
+	if (ret)
 		return ret;
-	}
-	n->ioas = ioas.out_ioas_id;
-	n->buf = guest_ram(BUF_SIZE);
-	n->tables = guest_ram(TABLES_SIZE);
-	if (!n->buf || !n->tables)
+	n->tables = anon_mem(TABLES_SIZE);
+	if (!n->tables)
 		return -ENOMEM;
-	ret = ioas_map(n, n->buf, BUF_IPA, BUF_SIZE);
-	if (!ret)
-		ret = ioas_map(n, n->tables, TABLES_IPA, TABLES_SIZE);
+	ret = iommufd_ioas_map(n->dev.iommufd, n->ioas, n->tables, TABLES_IPA, TABLES_SIZE);
 	if (ret) {
 		diag("IOMMU_IOAS_MAP: %s", strerror(-ret));
 		return ret;
@@ -507,10 +276,10 @@ static int nested_open(struct nested *n)
 	     n->ioas, BUF_SIZE >> 10, BUF_IPA, TABLES_SIZE >> 10, TABLES_IPA);
 
 	s2.flags = IOMMU_HWPT_ALLOC_NEST_PARENT;
-	s2.dev_id = n->devid;
+	s2.dev_id = n->dev.devid;
 	s2.pt_id = n->ioas;
 	s2.data_type = IOMMU_HWPT_DATA_NONE;
-	if (ioctl(n->iommufd, IOMMU_HWPT_ALLOC, &s2)) {
+	if (ioctl(n->dev.iommufd, IOMMU_HWPT_ALLOC, &s2)) {
 		ret = -errno;
 		diag("IOMMU_HWPT_ALLOC NEST_PARENT on IOAS %u: %s", n->ioas, strerror(-ret));
 		return ret;
@@ -518,9 +287,9 @@ static int nested_open(struct nested *n)
 	n->s2 = s2.out_hwpt_id;
 
 	viommu.type = IOMMU_VIOMMU_TYPE_ARM_SMMUV3;
-	viommu.dev_id = n->devid;
+	viommu.dev_id = n->dev.devid;
 	viommu.hwpt_id = n->s2;
-	if (ioctl(n->iommufd, IOMMU_VIOMMU_ALLOC, &viommu)) {
+	if (ioctl(n->dev.iommufd, IOMMU_VIOMMU_ALLOC, &viommu)) {
 		ret = -errno;
 		diag("IOMMU_VIOMMU_ALLOC ARM_SMMUV3 on HWPT %u: %s", n->s2, strerror(-ret));
 		if (ret == -EOPNOTSUPP)
@@ -530,16 +299,16 @@ static int nested_open(struct nested *n)
 	n->viommu = viommu.out_viommu_id;
 
 	vdev.viommu_id = n->viommu;
-	vdev.dev_id = n->devid;
+	vdev.dev_id = n->dev.devid;
 	vdev.virt_id = VSID;
-	if (ioctl(n->iommufd, IOMMU_VDEVICE_ALLOC, &vdev)) {
+	if (ioctl(n->dev.iommufd, IOMMU_VDEVICE_ALLOC, &vdev)) {
 		ret = -errno;
 		diag("IOMMU_VDEVICE_ALLOC vSID 0x%x: %s", VSID, strerror(-ret));
 		return ret;
 	}
 	n->vdev = vdev.out_vdevice_id;
 	diag("stage 2: nest-parent HWPT %u on IOAS %u; vIOMMU %u (ARM_SMMUV3); vDEVICE %u: vSID 0x%x for iommufd dev %u (physical SID 0x%x)",
-	     n->s2, n->ioas, n->viommu, n->vdev, VSID, n->devid, bdf_rid(n->bdf));
+	     n->s2, n->ioas, n->viommu, n->vdev, VSID, n->dev.devid, bdf_rid(n->dev.loc.bdf));
 	return 0;
 }
 
@@ -614,7 +383,7 @@ static int nested_hwpt(struct nested *n, enum vste_kind kind, const struct smmu_
 	struct iommu_hwpt_arm_smmuv3 vste = { 0 };
 	struct iommu_hwpt_alloc alloc = {
 		.size = sizeof(alloc),
-		.dev_id = n->devid,
+		.dev_id = n->dev.devid,
 		.pt_id = n->viommu,
 		.data_type = IOMMU_HWPT_DATA_ARM_SMMUV3,
 		.data_len = sizeof(vste),
@@ -628,7 +397,7 @@ static int nested_hwpt(struct nested *n, enum vste_kind kind, const struct smmu_
 		smmu_vste_bypass(vste.ste);
 	else
 		smmu_vste_s1(s1, vste.ste);
-	if (ioctl(n->iommufd, IOMMU_HWPT_ALLOC, &alloc)) {
+	if (ioctl(n->dev.iommufd, IOMMU_HWPT_ALLOC, &alloc)) {
 		ret = -errno;
 		diag("IOMMU_HWPT_ALLOC nested (vSTE %s) on vIOMMU %u: %s", names[kind],
 		     n->viommu, strerror(-ret));
@@ -638,87 +407,6 @@ static int nested_hwpt(struct nested *n, enum vste_kind kind, const struct smmu_
 	n->hwpt[n->nr_hwpt++] = *id;
 	diag("nested HWPT %u: vSTE %s, 0x%016llx 0x%016llx", *id, names[kind],
 	     (unsigned long long)le64toh(vste.ste[0]), (unsigned long long)le64toh(vste.ste[1]));
-	return 0;
-}
-
-static int set_command(struct nested *n, uint16_t bits)
-{
-	uint16_t cmd;
-
-	if (pread(n->devfd, &cmd, sizeof(cmd), n->cfg_offset + PCI_COMMAND) != sizeof(cmd))
-		return -EIO;
-	cmd |= bits;
-	if (pwrite(n->devfd, &cmd, sizeof(cmd), n->cfg_offset + PCI_COMMAND) != sizeof(cmd))
-		return -EIO;
-	return 0;
-}
-
-/* Memory decoding, bus mastering (vfio-pci leaves it off), BAR0, an eventfd */
-static int device_setup(struct nested *n)
-{
-	struct vfio_region_info reg = { .argsz = sizeof(reg) };
-	uint32_t id;
-	void *bar;
-	int ret;
-
-	reg.index = VFIO_PCI_CONFIG_REGION_INDEX;
-	if (ioctl(n->devfd, VFIO_DEVICE_GET_REGION_INFO, &reg)) {
-		ret = -errno;
-		diag("VFIO_DEVICE_GET_REGION_INFO config: %s", strerror(-ret));
-		return ret;
-	}
-	n->cfg_offset = reg.offset;
-	if (set_command(n, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER)) {
-		diag("cannot enable memory decoding and bus mastering");
-		return -EIO;
-	}
-
-	memset(&reg, 0, sizeof(reg));
-	reg.argsz = sizeof(reg);
-	reg.index = VFIO_PCI_BAR0_REGION_INDEX;
-	if (ioctl(n->devfd, VFIO_DEVICE_GET_REGION_INFO, &reg)) {
-		ret = -errno;
-		diag("VFIO_DEVICE_GET_REGION_INFO BAR0: %s", strerror(-ret));
-		return ret;
-	}
-	if (!(reg.flags & VFIO_REGION_INFO_FLAG_MMAP) || reg.size < 0x100) {
-		diag("BAR0 cannot be mmapped (flags 0x%x, size 0x%llx)", reg.flags,
-		     (unsigned long long)reg.size);
-		return -EIO;
-	}
-	bar = mmap(NULL, reg.size, PROT_READ | PROT_WRITE, MAP_SHARED, n->devfd, reg.offset);
-	if (bar == MAP_FAILED) {
-		ret = -errno;
-		diag("mmap BAR0: %s", strerror(-ret));
-		return ret;
-	}
-	n->bar0 = bar;
-	n->bar0_size = reg.size;
-	id = edu_read32(n, EDU_REG_ID);
-	if (id != EDU_ID_VALUE) {
-		diag("BAR0 identification reads 0x%08x, expected 0x%08x", id, EDU_ID_VALUE);
-		return -EIO;
-	}
-	edu_write32(n, EDU_REG_IRQ_ACK, edu_read32(n, EDU_REG_IRQ_STATUS));
-
-	n->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (n->efd < 0) {
-		ret = -errno;
-		diag("eventfd: %s", strerror(-ret));
-		return ret;
-	}
-	return 0;
-}
-
-static int msi_enable(struct nested *n)
-{
-	int ret = vfio_msi_eventfd(n->devfd, n->efd);
-
-	if (ret) {
-		diag("VFIO_DEVICE_SET_IRQS MSI: %s", strerror(-ret));
-		return ret;
-	}
-	n->msi_on = true;
 	return 0;
 }
 
@@ -737,16 +425,9 @@ static int start(struct nested *n, enum vste_kind kind, int (*layout)(struct smm
 		ret = s1_build(n, 0, ASID_A, layout);
 	if (!ret)
 		ret = nested_hwpt(n, kind, &n->s1[0], &hwpt);
-	if (ret)
-		return ret;
-	ret = attach(n, hwpt);
-	if (ret) {
-		diag("VFIO_DEVICE_ATTACH_IOMMUFD_PT nested HWPT %u: %s", hwpt, strerror(-ret));
-		return ret;
-	}
-	diag("%s (/dev/vfio/devices/%s, iommufd dev %u) attached to nested HWPT %u",
-	     n->bdf, edu_vfio, n->devid, hwpt);
-	return device_setup(n);
+	if (!ret)
+		ret = edu_attach_first(&n->dev, "nested HWPT", hwpt, &n->attached);
+	return ret ?: edu_enable(&n->dev);
 }
 
 /* What teardown() did, for one diagnostics line */
@@ -791,8 +472,8 @@ static bool teardown(struct nested *n)
 	unsigned int i;
 	int ret;
 
-	if (n->msi_on)
-		undone(&log, vfio_msi_eventfd(n->devfd, -1), "MSI off", 0);
+	if (n->dev.msi_on)
+		undone(&log, edu_msi_off(&n->dev), "MSI off", 0);
 	if (n->viommu && n->nr_s1) {
 		for (i = 0; i < n->nr_s1; i++)
 			smmu_cmd_tlbi_asid(cmds[i].cmd, n->s1[i].asid);
@@ -800,31 +481,24 @@ static bool teardown(struct nested *n)
 		       "TLBI_NH_ASID of its ASIDs on vIOMMU", n->viommu);
 	}
 	if (n->attached) {
-		ret = ioctl(n->devfd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &det) ? -errno : 0;
+		ret = ioctl(n->dev.devfd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &det) ? -errno : 0;
 		undone(&log, ret, "detached from HWPT", n->attached);
 	}
 	while (n->nr_hwpt) {
 		__u32 id = n->hwpt[--n->nr_hwpt];
 
-		undone(&log, destroy(n, id), "destroyed nested HWPT", id);
+		undone(&log, iommufd_destroy(n->dev.iommufd, id), "destroyed nested HWPT", id);
 	}
 	if (n->vdev)
-		undone(&log, destroy(n, n->vdev), "vDEVICE", n->vdev);
+		undone(&log, iommufd_destroy(n->dev.iommufd, n->vdev), "vDEVICE", n->vdev);
 	if (n->viommu)
-		undone(&log, destroy(n, n->viommu), "vIOMMU", n->viommu);
+		undone(&log, iommufd_destroy(n->dev.iommufd, n->viommu), "vIOMMU", n->viommu);
 	if (n->s2)
-		undone(&log, destroy(n, n->s2), "nest parent", n->s2);
+		undone(&log, iommufd_destroy(n->dev.iommufd, n->s2), "nest parent", n->s2);
 	if (n->ioas)
-		undone(&log, destroy(n, n->ioas), "IOAS", n->ioas);
+		undone(&log, iommufd_destroy(n->dev.iommufd, n->ioas), "IOAS", n->ioas);
 
-	if (n->bar0)
-		munmap((void *)n->bar0, n->bar0_size);
-	if (n->efd >= 0)
-		close(n->efd);
-	if (n->devfd >= 0)
-		close(n->devfd);
-	if (n->iommufd >= 0)
-		close(n->iommufd);
+	edu_close(&n->dev);
 	if (n->kmsg >= 0)
 		close(n->kmsg);
 	if (n->buf)
@@ -834,150 +508,34 @@ static bool teardown(struct nested *n)
 	if (log.len)
 		diag("cleanup: %s", log.text);
 	memset(n, 0, sizeof(*n));
-	n->iommufd = n->devfd = n->efd = n->kmsg = -1;
+	edu_dev_init(&n->dev);
+	n->kmsg = -1;
 	return log.ok;
+}
+
+/* start() and MSI on; on failure everything is torn down. */
+static int start_msi(struct nested *n, enum vste_kind kind, int (*layout)(struct smmu_s1 *))
+{
+	int ret;
+
+	ret = start(n, kind, layout);
+	if (!ret)
+		ret = edu_msi_on(&n->dev);
+	if (ret)
+		teardown(n);
+	return ret;
 }
 
 /* ---- what the device does ---- */
 
-/* Collect eventfd signals that arrived after their timeout. */
-static uint64_t drain(struct nested *n)
-{
-	uint64_t cnt, late = 0;
-
-	while (read(n->efd, &cnt, sizeof(cnt)) == sizeof(cnt))
-		late += cnt;
-	return late;
-}
-
-/*
- * Raise one MSI and wait for it: 1 if it arrived, 0 if not within
- * IRQ_TIMEOUT_MS, -1 on error. *status is the device's interrupt status
- * before it is acknowledged (proof that the device raised it).
- */
-static int irq_roundtrip(struct nested *n, uint32_t *status, uint64_t *extra)
-{
-	struct pollfd pfd = { .fd = n->efd, .events = POLLIN };
-	uint64_t cnt;
-	int ret;
-
-	edu_write32(n, EDU_REG_IRQ_RAISE, IRQ_VALUE);
-	do {
-		ret = poll(&pfd, 1, IRQ_TIMEOUT_MS);
-	} while (ret < 0 && errno == EINTR);
-	*status = edu_read32(n, EDU_REG_IRQ_STATUS);
-	edu_write32(n, EDU_REG_IRQ_ACK, *status);
-	if (ret < 0) {
-		diag("poll: %s", strerror(errno));
-		return -1;
-	}
-	if (!ret)
-		return 0;
-	if (read(n->efd, &cnt, sizeof(cnt)) != sizeof(cnt)) {
-		diag("read eventfd: %s", strerror(errno));
-		return -1;
-	}
-	*extra += cnt - 1;
-	return 1;
-}
-
-/* One MSI, counted in @st; the first SHOW_LOST losses are described. */
-static int irq_one(struct nested *n, struct irq_stats *st, const char *what)
-{
-	uint32_t status;
-	int ret;
-
-	st->extra += drain(n);
-	st->sent++;
-	ret = irq_roundtrip(n, &status, &st->extra);
-	if (ret > 0)
-		st->received++;
-	if (!ret && ++st->lost <= SHOW_LOST)
-		diag("%s: interrupt lost, no eventfd signal within %d ms (device irq status 0x%x)",
-		     what, IRQ_TIMEOUT_MS, status);
-	return ret;
-}
-
-/* Raise @count MSIs one after the other; stop after @max_lost losses. */
-static int irq_burst(struct nested *n, unsigned int count, unsigned int max_lost,
-		     struct irq_stats *st)
-{
-	char what[32];
-	unsigned int i;
-
-	for (i = 0; i < count && st->lost < max_lost; i++) {
-		snprintf(what, sizeof(what), "interrupt %u", i + 1);
-		if (irq_one(n, st, what) < 0)
-			return -1;
-	}
-	st->extra += drain(n);
-	return 0;
-}
-
-static void print_stats(const char *what, struct irq_stats *st)
-{
-	diag("%s: interrupts sent %u, received %u, lost %u, late or duplicate signals %" PRIu64,
-	     what, st->sent, st->received, st->lost, st->extra);
-}
-
 static bool check_msi_addr(struct nested *n, uint64_t expected, const char *why)
 {
-	uint64_t addr;
-	uint32_t data;
-	bool enabled;
-	int ret;
-
-	ret = read_msi_msg(n->bdf, &addr, &data, &enabled);
-	if (ret) {
-		diag("cannot read the MSI capability of %s: %s", n->bdf, strerror(-ret));
-		return false;
-	}
-	diag("MSI as programmed: %s, address 0x%" PRIx64 ", data 0x%x (expected 0x%" PRIx64 " = %s + doorbell offset 0x%llx)",
-	     enabled ? "enabled" : "DISABLED", addr, data, expected, why, DOORBELL_OFFSET);
-	return enabled && addr == expected;
+	return edu_check_msi_addr(&n->dev, "as programmed", expected, why);
 }
 
-/*
- * DMA a fresh pattern from the buffer into the device and back to another
- * offset of the buffer, edu addressing the buffer at device IOVA @iova.
- * True if the pattern came back.
- */
 static bool dma_roundtrip(struct nested *n, uint64_t iova, const char *via)
 {
-	static uint8_t seed = 0x10;
-	uint8_t *buf = n->buf;
-	unsigned int i, step;
-	bool untouched = true;
-	int t;
-
-	seed += 0x25;
-	for (i = 0; i < DMA_LEN; i++)
-		buf[i] = (uint8_t)(seed + 3 * i) | 1;
-	memset(buf + DMA_BACK, DMA_SENTINEL, DMA_LEN);
-
-	for (step = 0; step < 2; step++) {
-		edu_write64(n, EDU_REG_DMA_SRC, step ? EDU_DMA_BUF : iova);
-		edu_write64(n, EDU_REG_DMA_DST, step ? iova + DMA_BACK : EDU_DMA_BUF);
-		edu_write64(n, EDU_REG_DMA_COUNT, DMA_LEN);
-		edu_write64(n, EDU_REG_DMA_CMD, EDU_DMA_RUN | (step ? EDU_DMA_TO_RAM : 0));
-		for (t = 0; edu_read32(n, EDU_REG_DMA_CMD) & EDU_DMA_RUN; t++) {
-			if (t >= DMA_TIMEOUT_MS) {
-				diag("DMA at device IOVA 0x%" PRIx64 " did not complete", iova);
-				return false;
-			}
-			usleep(1000);
-		}
-	}
-	if (!memcmp(buf, buf + DMA_BACK, DMA_LEN)) {
-		diag("DMA at device IOVA 0x%" PRIx64 " (%s): %d bytes to the device and back, ok",
-		     iova, via, DMA_LEN);
-		return true;
-	}
-	for (i = 0; i < DMA_LEN; i++)
-		untouched &= buf[DMA_BACK + i] == DMA_SENTINEL;
-	diag("DMA at device IOVA 0x%" PRIx64 " (%s): %s", iova, via,
-	     untouched ? "nothing came back" : "wrong data came back");
-	return false;
+	return edu_dma_roundtrip(&n->dev, n->buf, iova, via);
 }
 
 /* ---- the cases ---- */
@@ -988,16 +546,14 @@ static bool test_nested_abort(void)
 	struct nested n;
 	bool ok, dma;
 
-	if (start(&n, VSTE_ABORT, NULL) || msi_enable(&n)) {
-		teardown(&n);
+	if (start_msi(&n, VSTE_ABORT, NULL))
 		return false;
-	}
 	check_msi_addr(&n, SW_MSI_WINDOW + DOORBELL_OFFSET, "window");
 	dma = dma_roundtrip(&n, BUF_IPA, "vSTE abort, expected to fail");
 	ok = !dma;
-	if (irq_burst(&n, DEFAULT_IRQS, ALL_LOST, &st))
+	if (edu_irq_burst(&n.dev, DEFAULT_IRQS, ALL_LOST, &st))
 		ok = false;
-	print_stats("nested_abort", &st);
+	irq_stats_print("nested_abort", &st);
 	diag("nested_abort: expected DMA to fail and no interrupt: DMA %s, %u of %u interrupts arrived",
 	     dma ? "WORKED" : "failed", st.received, st.sent);
 	if (st.received || st.extra)
@@ -1007,46 +563,34 @@ static bool test_nested_abort(void)
 	return teardown(&n) && ok;
 }
 
-static bool test_nested_bypass(void)
+/*
+ * The device is programmed with the window's doorbell, DMA at IPA 0x100000
+ * (through @via) and DEFAULT_IRQS MSIs arrive.
+ */
+static bool window_case(const char *name, enum vste_kind kind, int (*layout)(struct smmu_s1 *),
+			const char *why, const char *via)
 {
-	struct irq_stats st = { 0 };
 	struct nested n;
 	bool ok;
 
-	if (start(&n, VSTE_BYPASS, NULL) || msi_enable(&n)) {
-		teardown(&n);
+	if (start_msi(&n, kind, layout))
 		return false;
-	}
-	ok = check_msi_addr(&n, SW_MSI_WINDOW + DOORBELL_OFFSET, "window");
-	ok &= dma_roundtrip(&n, BUF_IPA, "S2 only: IPA");
-	if (irq_burst(&n, DEFAULT_IRQS, MAX_LOST, &st))
-		ok = false;
-	print_stats("nested_bypass", &st);
-	if (st.received != DEFAULT_IRQS)
-		ok = false;
-	smmu_events(n.kmsg, "nested_bypass");
+	ok = check_msi_addr(&n, SW_MSI_WINDOW + DOORBELL_OFFSET, why);
+	ok &= dma_roundtrip(&n, BUF_IPA, via);
+	ok &= edu_irqs_all(&n.dev, name, DEFAULT_IRQS);
+	smmu_events(n.kmsg, name);
 	return teardown(&n) && ok;
+}
+
+static bool test_nested_bypass(void)
+{
+	return window_case("nested_bypass", VSTE_BYPASS, NULL, "window", "S2 only: IPA");
 }
 
 static bool test_nested_identity(void)
 {
-	struct irq_stats st = { 0 };
-	struct nested n;
-	bool ok;
-
-	if (start(&n, VSTE_S1, layout_identity) || msi_enable(&n)) {
-		teardown(&n);
-		return false;
-	}
-	ok = check_msi_addr(&n, SW_MSI_WINDOW + DOORBELL_OFFSET, "window, identity in S1");
-	ok &= dma_roundtrip(&n, BUF_IPA, "S1 identity -> IPA 0x100000");
-	if (irq_burst(&n, DEFAULT_IRQS, MAX_LOST, &st))
-		ok = false;
-	print_stats("nested_identity", &st);
-	if (st.received != DEFAULT_IRQS)
-		ok = false;
-	smmu_events(n.kmsg, "nested_identity");
-	return teardown(&n) && ok;
+	return window_case("nested_identity", VSTE_S1, layout_identity, "window, identity in S1",
+			   "S1 identity -> IPA 0x100000");
 }
 
 /*
@@ -1063,7 +607,7 @@ static bool test_nested_identity(void)
 static int give_guest_doorbell(struct nested *n, uint64_t s1_iova)
 {
 	diag("guest doorbell at S1 IOVA 0x%" PRIx64 " for iommufd dev %u: no uAPI on this kernel to give it, nothing called",
-	     s1_iova, n->devid);
+	     s1_iova, n->dev.devid);
 	return 0;
 }
 
@@ -1078,194 +622,84 @@ static bool test_nested_guest_doorbell(void)
 		return false;
 	}
 	ok = dma_roundtrip(&n, GUEST_BUF_IOVA, "S1 -> IPA 0x100000");
-	if (give_guest_doorbell(&n, GUEST_DOORBELL_IOVA) || msi_enable(&n)) {
+	if (give_guest_doorbell(&n, GUEST_DOORBELL_IOVA) || edu_msi_on(&n.dev)) {
 		teardown(&n);
 		return false;
 	}
 	addr_ok = check_msi_addr(&n, GUEST_DOORBELL_IOVA + DOORBELL_OFFSET, "the guest's doorbell IOVA");
 	if (!addr_ok)
 		diag("nested_guest_doorbell: the device is not programmed with the guest's doorbell IOVA; the S1 maps nothing else of the window");
-	if (irq_burst(&n, DEFAULT_IRQS, ALL_LOST, &st))
+	if (edu_irq_burst(&n.dev, DEFAULT_IRQS, ALL_LOST, &st))
 		ok = false;
-	print_stats("nested_guest_doorbell", &st);
+	irq_stats_print("nested_guest_doorbell", &st);
 	if (!addr_ok || st.received != DEFAULT_IRQS)
 		ok = false;
 	smmu_events(n.kmsg, "nested_guest_doorbell");
 	return teardown(&n) && ok;
 }
 
+/* DMA through the S1 of nested HWPT @idx (@ctx: the struct nested) */
+static bool replace_dma(void *ctx, unsigned int idx)
+{
+	static const uint64_t buf_iova[2] = { BUF_IPA, REPLACE_BUF_IOVA };
+	struct nested *n = ctx;
+	char via[24];
+
+	snprintf(via, sizeof(via), "S1 ASID %u only", n->s1[idx].asid);
+	return dma_roundtrip(n, buf_iova[idx], via);
+}
+
 static bool test_nested_replace(void)
 {
-	const uint64_t buf_iova[2] = { BUF_IPA, REPLACE_BUF_IOVA };
-	struct irq_stats st = { 0 };
-	unsigned int i, cur = 0, replaces = 0;
+	struct edu_replace r = {
+		.name = "nested_replace",
+		.kind = "nested HWPT",
+		.dma = replace_dma,
+	};
+	char asid[2][16];
 	struct nested n;
-	char what[48];
-	bool ok = true;
+	unsigned int i;
 	__u32 other;
-	int ret;
+	bool ok;
 
 	if (start(&n, VSTE_S1, layout_identity) ||
 	    s1_build(&n, 1, ASID_B, layout_replace_b) ||
-	    nested_hwpt(&n, VSTE_S1, &n.s1[1], &other) || msi_enable(&n)) {
+	    nested_hwpt(&n, VSTE_S1, &n.s1[1], &other) || edu_msi_on(&n.dev)) {
 		teardown(&n);
 		return false;
 	}
-	/* Delivery and DMA must work before the first replace */
-	if (irq_one(&n, &st, "before any replace") != 1 ||
-	    !dma_roundtrip(&n, buf_iova[0], "S1 ASID 1")) {
-		diag("nested_replace: no interrupt or DMA before any replace");
-		teardown(&n);
-		return false;
+	for (i = 0; i < 2; i++) {
+		snprintf(asid[i], sizeof(asid[i]), "S1 ASID %u", n.s1[i].asid);
+		r.label[i] = asid[i];
+		r.pt[i] = n.hwpt[i];
 	}
+	r.hwpt = &n.attached;
+	r.ctx = &n;
 	check_msi_addr(&n, SW_MSI_WINDOW + DOORBELL_OFFSET, "window, identity in both S1s");
-
-	for (i = 1; i <= REPLACES && st.lost < MAX_LOST; i++) {
-		cur = i % 2;
-		ret = attach(&n, n.hwpt[cur]);
-		if (ret) {
-			diag("replace %u to nested HWPT %u: %s", i, n.hwpt[cur], strerror(-ret));
-			ok = false;
-			break;
-		}
-		replaces++;
-		if (i <= 2)
-			diag("replace %u: device moved to nested HWPT %u (S1 ASID %u)", i,
-			     n.hwpt[cur], n.s1[cur].asid);
-		if (i == 1 && !dma_roundtrip(&n, buf_iova[cur], "S1 ASID 2 only"))
-			ok = false;
-		snprintf(what, sizeof(what), "after replace %u", i);
-		if (irq_one(&n, &st, what) < 0) {
-			ok = false;
-			break;
-		}
+	if (edu_replaces(&n.dev, &r, REPLACES)) {
+		teardown(&n);
+		return false;
 	}
-	st.extra += drain(&n);
-	if (st.lost >= MAX_LOST)
-		diag("nested_replace: stopping early after %u lost interrupts", st.lost);
-	diag("nested_replace: %u of %u replaces done, now on nested HWPT %u", replaces, REPLACES,
-	     n.hwpt[cur]);
-	if (!dma_roundtrip(&n, buf_iova[cur], cur ? "S1 ASID 2 only" : "S1 ASID 1 only"))
-		ok = false;
-	if (!check_msi_addr(&n, SW_MSI_WINDOW + DOORBELL_OFFSET, "window"))
-		ok = false;
-	print_stats("nested_replace", &st);
-	if (st.lost || replaces != REPLACES || st.received != st.sent)
-		ok = false;
+	ok = r.ok;
+	ok &= replace_dma(&n, r.idx);
+	ok &= check_msi_addr(&n, SW_MSI_WINDOW + DOORBELL_OFFSET, "window");
+	irq_stats_print("nested_replace", &r.st);
 	smmu_events(n.kmsg, "nested_replace");
 	return teardown(&n) && ok;
 }
 
 static bool test_nested_many(void)
 {
-	struct irq_stats st = { 0 };
 	struct nested n;
-	double t0, secs;
-	bool ok = true;
+	bool ok;
 
-	if (start(&n, VSTE_S1, layout_identity) || msi_enable(&n)) {
-		teardown(&n);
+	if (start_msi(&n, VSTE_S1, layout_identity))
 		return false;
-	}
-	t0 = now();
-	if (irq_burst(&n, MANY_IRQS, MAX_LOST, &st))
-		ok = false;
-	secs = now() - t0;
-	print_stats("nested_many", &st);
-	diag("nested_many: %u interrupts in %.2f s, %.0f per second",
-	     st.received, secs, secs > 0 ? st.received / secs : 0.0);
-	if (st.lost)
-		diag("nested_many: stopped early after %u lost interrupts", st.lost);
-	if (st.received != MANY_IRQS)
-		ok = false;
+	ok = edu_irqs_timed(&n.dev, "nested_many", MANY_IRQS);
 	smmu_events(n.kmsg, "nested_many");
 	return teardown(&n) && ok;
 }
 
-static const struct {
-	const char *name;
-	bool (*fn)(void);
-} cases[] = {
-	{ "nested_abort", test_nested_abort },
-	{ "nested_bypass", test_nested_bypass },
-	{ "nested_identity", test_nested_identity },
-	{ "nested_guest_doorbell", test_nested_guest_doorbell },
-	{ "nested_replace", test_nested_replace },
-	{ "nested_many", test_nested_many },
-};
-
-/*
- * Which cases to run: all of them, or those named on the command line
- * (bare, or after the kselftest harness's -f/-r/-v/-t options, which is how
- * tests/guest/init passes "msi-nested:<case>").
- */
-static bool selected(int argc, char **argv, const char *name)
-{
-	bool any = false;
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		if (argv[i][0] == '-')
-			continue;
-		any = true;
-		if (!strcmp(argv[i], name))
-			return true;
-	}
-	return !any;
-}
-
-int main(int argc, char **argv)
-{
-	unsigned int i, count = 0, num = 0, failed = 0;
-	bool ready = true;
-	int ret;
-
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		count += selected(argc, argv, cases[i].name);
-	if (!count) {
-		fprintf(stderr, "msi-nested: no such case\n");
-		return 2;
-	}
-	printf("TAP version 13\n");
-	printf("1..%u\n", count);
-
-	ret = find_edu(edu_bdf, sizeof(edu_bdf));
-	if (ret) {
-		diag("no edu device (%04x:%04x) in " SYSFS_PCI ": QEMU needs -device edu",
-		     EDU_VENDOR, EDU_DEVICE);
-		ready = false;
-	} else {
-		diag("edu device at %s", edu_bdf);
-		ret = bind_vfio_pci(edu_bdf);
-		if (ret) {
-			diag("cannot bind %s to vfio-pci: %s", edu_bdf, strerror(-ret));
-			ready = false;
-		} else {
-			ret = find_vfio_cdev(edu_bdf, edu_vfio, sizeof(edu_vfio));
-			if (ret) {
-				diag("no VFIO cdev for %s: %s", edu_bdf, strerror(-ret));
-				ready = false;
-			} else {
-				diag("VFIO cdev /dev/vfio/devices/%s", edu_vfio);
-				print_reserved_regions(edu_bdf);
-			}
-		}
-	}
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		bool ok = false;
-
-		if (!selected(argc, argv, cases[i].name))
-			continue;
-		if (ready) {
-			diag("%s: start", cases[i].name);
-			ok = cases[i].fn();
-		}
-		printf("%s %u %s\n", ok ? "ok" : "not ok", ++num, cases[i].name);
-		if (!ok)
-			failed++;
-	}
-	diag("Totals: pass:%u fail:%u xfail:0 xpass:0 skip:0 error:0", count - failed, failed);
-	return failed ? 1 : 0;
-}
+KTAP_MAIN("msi-nested", edu_ready, &edu,
+	  KTAP_CASE(nested_abort), KTAP_CASE(nested_bypass), KTAP_CASE(nested_identity),
+	  KTAP_CASE(nested_guest_doorbell), KTAP_CASE(nested_replace), KTAP_CASE(nested_many))
