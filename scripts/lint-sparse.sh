@@ -5,6 +5,8 @@
 # warning that base did not have. lint-bisect.sh takes both sets during its
 # walk when x86_64 is built; this script computes whatever is missing.
 #   lint-sparse.sh [PATCHDIR]
+# Exit 0 pass, 1 fail, 3 not run (Kbuild found sparse too old for the tree:
+# reported as such, never as a pass).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lint-lib.sh"
@@ -25,6 +27,10 @@ for i in 0 "$n"; do
 done
 b=$LCACHE/sparse/$(sparse_key 0)
 t=$LCACHE/sparse/$(sparse_key "$n")
+if [ -f "$b.notrun" ] || [ -f "$t.notrun" ]; then
+	echo "NOT RUN: $(cat "$b.notrun" "$t.notrun" 2>/dev/null | head -1)"
+	exit 3
+fi
 fail=0
 for f in "$b" "$t"; do
 	if [ -f "$f.err" ]; then

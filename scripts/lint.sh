@@ -4,7 +4,8 @@
 # (default patches/), in order, then a table check -> pass/fail.
 #   checkpatch  lint-checkpatch.sh  checkpatch.pl --strict, lint/checkpatch-allow.<BASE>
 #   bisect      lint-bisect.sh      each step applies and builds, W=1, x86_64 arm64 i386
-#   sparse      lint-sparse.sh      no new sparse warnings (x86_64)
+#   sparse      lint-sparse.sh      no new sparse warnings (x86_64); "NOT RUN" when
+#                                   Kbuild finds sparse too old for the tree
 #   kernel-doc  lint-kerneldoc.sh   no new kernel-doc warnings in touched files
 #   rst         lint-rst.sh         touched .rst files pass docutils (warnings fail)
 #   format      lint-format.py      subjects, author, sign-off, cover letter
@@ -24,6 +25,7 @@ if [ "${#PATCHES[@]}" = 0 ]; then
 fi
 declare -A RES TIME
 fail=0
+notrun=()
 start=$SECONDS
 for c in $checks; do
 	case "$c" in
@@ -37,7 +39,15 @@ for c in $checks; do
 	esac
 	printf '\n=== %s\n' "$c"
 	t=$SECONDS
-	if "${cmd[@]}"; then RES[$c]=pass; else RES[$c]=FAIL; fail=1; fi
+	set +e
+	"${cmd[@]}"
+	rc=$?
+	set -e
+	case $rc in
+	0) RES[$c]=pass ;;
+	3) RES[$c]="NOT RUN (see above)"; notrun+=("$c") ;;
+	*) RES[$c]=FAIL; fail=1 ;;
+	esac
 	[ "${#PATCHES[@]}" = 0 ] && RES[$c]="pass (empty series)"
 	TIME[$c]=$((SECONDS - t))
 done
@@ -45,5 +55,7 @@ printf '\n%-12s %-20s %s\n' check result time
 for c in $checks; do
 	printf '%-12s %-20s %ss\n' "$c" "${RES[$c]}" "${TIME[$c]}"
 done
-printf '%-12s %-20s %ss\n' lint "$([ "$fail" = 0 ] && echo pass || echo FAIL)" $((SECONDS - start))
+summary=$([ "$fail" = 0 ] && echo pass || echo FAIL)
+[ "${#notrun[@]}" -gt 0 ] && summary+=" (not run: ${notrun[*]})"
+printf '%-12s %-20s %ss\n' lint "$summary" $((SECONDS - start))
 exit "$fail"
