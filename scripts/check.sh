@@ -8,7 +8,7 @@
 #   x86_64/mainline  debug kernel (KASAN, lockdep, kmemleak): iommufd, iommufd_fail_nth
 #   arm64/mainline   plain kernel on the project's QEMU 10: iommufd, GICv3 ITS /
 #                    SMMUv3 / edu smoke, the e2e cases of tests/e2e/check-cases.mainline
-#   lint/6.12        the backport's patch-level checks (its LINT_CHECKS)
+#   lint/6.12        the backport's patch-level checks (CHECK_LINT of its base file)
 #   arm64/6.12       plain 6.12 kernel with the backport on QEMU 7.2: iommufd,
 #                    smoke, the e2e cases of tests/e2e/check-cases.6.12
 #   bench/6.12       one round of `make bench` (scripts/bench.sh smoke) on the
@@ -45,7 +45,7 @@ base_stages() {
 	# The default base's tree was synced by make; another one here.
 	[ "$b" = "$BASE" ] || stage "tree/$b" env BASE="$b" "$TOP/scripts/queue-sync.sh"
 	if [ "$kind" = full ]; then
-		stage "lint/$b" env BASE="$b" LINT_CHECKS="checkpatch bisect sparse kernel-doc rst format" "$TOP/scripts/lint.sh"
+		stage "lint/$b" env -u LINT_CHECKS BASE="$b" "$TOP/scripts/lint.sh"
 		stage "x86_64/$b" env BASE="$b" RESULTS="$res/x86_64" QEMU_TIMEOUT=1500 \
 			"$TOP/scripts/kselftest.sh" x86_64 debug iommufd,iommufd_fail_nth 1
 		resdirs+=("$res/x86_64")

@@ -16,6 +16,10 @@ if [ "$SUITE" = system ]; then
 	tarball=/usr/src/$pkg.tar.xz
 	have=$(dpkg-query -W -f='${Version}' "$pkg" 2>/dev/null || true)
 	[ -n "$have" ] && [ -f "$tarball" ] || die "$pkg is not installed: run 'make deps' (as root)"
+elif [ -f "$BUILD/apt/$SUITE/root-$pkg-$want/usr/src/$pkg.tar.xz" ]; then
+	# Already downloaded and unpacked: no index update, no network.
+	have=$want
+	tarball=$BUILD/apt/$SUITE/root-$pkg-$want/usr/src/$pkg.tar.xz
 else
 	"$TOP/scripts/apt-local.sh" "$SUITE" update
 	# What the suite serves (a pipe into grep -q would fail under pipefail

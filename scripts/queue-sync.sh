@@ -18,5 +18,5 @@ case $st in
 0) say "${KTREE#"$TOP"/} in sync with $(qname) ($(kgit rev-list --count base..HEAD) patches)" ;;
 1) say "NOTE: testing ${KTREE#"$TOP"/} as it is: it has work not exported to $(qname) ('make export')" ;;
 2) exec "$TOP/scripts/queue-import.sh" ;;
-*) die "${KTREE#"$TOP"/} and $(qname) both changed: 'make export' (keeps build/linux) or 'make tree FORCE=1' (keeps patches/)" ;;
+*) die "${KTREE#"$TOP"/} and $(qname) both changed: 'make export' (keeps the tree) or 'make tree FORCE=1' (keeps the queue)" ;;
 esac

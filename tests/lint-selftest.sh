@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Self-test of scripts/lint.sh: makes throwaway series on top of base (git
-# plumbing only: no checkout, no branch, build/linux untouched) and checks
+# plumbing only: no checkout, no branch, build/<BASE>/linux untouched) and checks
 # that lint passes the good one and fails each planted defect:
 #   good/            2 patches: a helper in include/linux/iommu.h, its user
 #   bad-checkpatch/  good, with "foo( resv )" planted in patch 2
