@@ -16,6 +16,9 @@ if [ "${FORCE:-0}" != 1 ] && [ -n "$(kgit rev-list base..HEAD)" ] &&
 	die "$KTREE has commits that are not in $(qname): 'make export' them, or re-run with FORCE=1 to drop them (they stay reachable as tag 'before-import')"
 fi
 kgit tag -f before-import HEAD >/dev/null
+# Commits made by hand in the tree carry the project identity too
+kgit config user.name "$IDENT_NAME"
+kgit config user.email "$IDENT_EMAIL"
 kgit am --abort >/dev/null 2>&1 || true
 kgit checkout -q -B series base
 n=0
