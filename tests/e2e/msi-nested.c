@@ -467,10 +467,8 @@ static void undone(struct undo_log *log, int ret, const char *what, __u32 id)
 static bool teardown(struct nested *n)
 {
 	struct iommu_viommu_arm_smmuv3_invalidate cmds[2];
-	struct vfio_device_detach_iommufd_pt det = { .argsz = sizeof(det) };
 	struct undo_log log = { .ok = true };
 	unsigned int i;
-	int ret;
 
 	if (n->dev.msi_on)
 		undone(&log, edu_msi_off(&n->dev), "MSI off", 0);
@@ -480,10 +478,8 @@ static bool teardown(struct nested *n)
 		undone(&log, viommu_invalidate(n, cmds, n->nr_s1, "TLBI_NH_ASID"),
 		       "TLBI_NH_ASID of its ASIDs on vIOMMU", n->viommu);
 	}
-	if (n->attached) {
-		ret = ioctl(n->dev.devfd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &det) ? -errno : 0;
-		undone(&log, ret, "detached from HWPT", n->attached);
-	}
+	if (n->attached)
+		undone(&log, edu_detach(&n->dev), "detached from HWPT", n->attached);
 	while (n->nr_hwpt) {
 		__u32 id = n->hwpt[--n->nr_hwpt];
 

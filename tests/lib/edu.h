@@ -80,6 +80,8 @@
 #define DMA_TIMEOUT_MS		2000
 
 #define SYSFS_PCI		"/sys/bus/pci/devices"
+#define EDU_BDF_LEN		32
+#define EDU_MAX			8	/* edu functions looked at */
 
 static inline int sysfs_read(const char *path, char *buf, size_t len)
 {
@@ -143,26 +145,49 @@ static inline double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static inline int find_edu(char *bdf, size_t len)
+static inline int edu_bdf_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/*
+ * The edu functions on the PCI bus, at most @max, sorted by BDF (so that
+ * the first is always the same one): their number, or a negative errno.
+ */
+static inline int find_edus(char (*bdfs)[EDU_BDF_LEN], int max)
 {
 	struct dirent *de;
-	int ret = -ENODEV;
+	int nr = 0;
 	DIR *dir;
 
 	dir = opendir(SYSFS_PCI);
 	if (!dir)
 		return -errno;
-	while ((de = readdir(dir))) {
+	while ((de = readdir(dir)) && nr < max) {
 		if (de->d_name[0] == '.')
 			continue;
 		if (sysfs_read_hex(de->d_name, "vendor") == EDU_VENDOR &&
-		    sysfs_read_hex(de->d_name, "device") == EDU_DEVICE) {
-			ret = copy_name(bdf, len, de->d_name);
-			break;
-		}
+		    sysfs_read_hex(de->d_name, "device") == EDU_DEVICE &&
+		    !copy_name(bdfs[nr], EDU_BDF_LEN, de->d_name))
+			nr++;
 	}
 	closedir(dir);
-	return ret;
+	qsort(bdfs, nr, EDU_BDF_LEN, edu_bdf_cmp);
+	return nr;
+}
+
+/* The first edu function (lowest BDF). */
+static inline int find_edu(char *bdf, size_t len)
+{
+	char bdfs[EDU_MAX][EDU_BDF_LEN];
+	int nr;
+
+	nr = find_edus(bdfs, EDU_MAX);
+	if (nr < 0)
+		return nr;
+	if (!nr)
+		return -ENODEV;
+	return copy_name(bdf, len, bdfs[0]);
 }
 
 /* The name of the driver bound to @bdf, "" if none. */
@@ -260,24 +285,32 @@ static inline int vfio_msi_eventfd(int devfd, int fd)
 }
 
 
-/* The iommu group's reserved regions of @bdf, one diagnostics line each. */
-static inline void print_reserved_regions(const char *bdf)
+/* The name (number) of the iommu group of @bdf; -ENOENT if it has none. */
+static inline int iommu_group_of(const char *bdf, char *group, size_t glen)
 {
-	char path[PATH_MAX], link[PATH_MAX], line[128], group[32];
+	char path[PATH_MAX], link[PATH_MAX];
 	const char *slash;
 	ssize_t len;
-	FILE *f;
 
 	snprintf(path, sizeof(path), SYSFS_PCI "/%s/iommu_group", bdf);
 	len = readlink(path, link, sizeof(link) - 1);
-	if (len < 0) {
+	if (len < 0)
+		return -errno;
+	link[len] = '\0';
+	slash = strrchr(link, '/');
+	return copy_name(group, glen, slash ? slash + 1 : link);
+}
+
+/* The iommu group's reserved regions of @bdf, one diagnostics line each. */
+static inline void print_reserved_regions(const char *bdf)
+{
+	char path[PATH_MAX], line[128], group[32];
+	FILE *f;
+
+	if (iommu_group_of(bdf, group, sizeof(group))) {
 		diag("%s has no iommu group", bdf);
 		return;
 	}
-	link[len] = '\0';
-	slash = strrchr(link, '/');
-	if (copy_name(group, sizeof(group), slash ? slash + 1 : link))
-		return;
 	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%s/reserved_regions", group);
 	f = fopen(path, "r");
 	if (!f)
@@ -338,24 +371,21 @@ static inline int read_msi_msg(const char *bdf, uint64_t *addr, uint32_t *data, 
 /* ---- where edu is ---- */
 
 struct edu_loc {
-	char bdf[32];
+	char bdf[EDU_BDF_LEN];
 	char vfio[32];		/* the vfioN name of its VFIO cdev */
 };
 
 /*
- * Find edu, bind it to vfio-pci unless it is, find its VFIO cdev, and show
- * its reserved regions; what fails is said.
+ * Bind the edu function @bdf to vfio-pci unless it is, find its VFIO cdev,
+ * and show its reserved regions; what fails is said.
  */
-static inline int edu_locate(struct edu_loc *loc)
+static inline int edu_locate_bdf(struct edu_loc *loc, const char *bdf)
 {
 	int ret;
 
-	ret = find_edu(loc->bdf, sizeof(loc->bdf));
-	if (ret) {
-		diag("no edu device (%04x:%04x) in " SYSFS_PCI ": QEMU needs -device edu",
-		     EDU_VENDOR, EDU_DEVICE);
+	ret = copy_name(loc->bdf, sizeof(loc->bdf), bdf);
+	if (ret)
 		return ret;
-	}
 	diag("edu device at %s", loc->bdf);
 	ret = bind_vfio_pci(loc->bdf);
 	if (ret) {
@@ -370,6 +400,59 @@ static inline int edu_locate(struct edu_loc *loc)
 	diag("VFIO cdev /dev/vfio/devices/%s", loc->vfio);
 	print_reserved_regions(loc->bdf);
 	return 0;
+}
+
+/* edu_locate_bdf() of the first edu function (the lowest BDF). */
+static inline int edu_locate(struct edu_loc *loc)
+{
+	char bdf[EDU_BDF_LEN];
+	int ret;
+
+	ret = find_edu(bdf, sizeof(bdf));
+	if (ret) {
+		diag("no edu device (%04x:%04x) in " SYSFS_PCI ": QEMU needs -device edu",
+		     EDU_VENDOR, EDU_DEVICE);
+		return ret;
+	}
+	return edu_locate_bdf(loc, bdf);
+}
+
+/*
+ * Two edu functions in one iommu group, located (edu_locate_bdf(), which
+ * binds each function it looks at) in @loc[0] and @loc[1]: the first such
+ * pair by BDF, as QEMU's `-device edu,addr=3.0,multifunction=on -device
+ * edu,addr=3.1` gives them (no ACS between the functions of a slot). What
+ * is missing is said.
+ */
+static inline int edu_locate_group_pair(struct edu_loc loc[2])
+{
+	char bdfs[EDU_MAX][EDU_BDF_LEN], group[EDU_MAX][32];
+	struct edu_loc found[EDU_MAX];
+	int nr, i, j, ret;
+
+	nr = find_edus(bdfs, EDU_MAX);
+	if (nr < 0)
+		return nr;
+	for (i = 0; i < nr; i++) {
+		ret = edu_locate_bdf(&found[i], bdfs[i]);
+		if (!ret)
+			ret = iommu_group_of(bdfs[i], group[i], sizeof(group[i]));
+		if (ret) {
+			diag("%s: no iommu group: %s", bdfs[i], strerror(-ret));
+			return ret;
+		}
+		diag("%s: iommu group %s", bdfs[i], group[i]);
+		for (j = 0; j < i; j++) {
+			if (strcmp(group[j], group[i]))
+				continue;
+			loc[0] = found[j];
+			loc[1] = found[i];
+			return 0;
+		}
+	}
+	diag("no two of the %d edu functions share an iommu group: QEMU needs two in one slot (-device edu,addr=3.0,multifunction=on -device edu,addr=3.1)",
+	     nr);
+	return -ENODEV;
 }
 
 /* edu_locate(@loc) as the ready() of ktap_run(): true if edu is there. */
@@ -479,10 +562,12 @@ static inline void edu_write64(struct edu_dev *d, unsigned int reg, uint64_t val
 }
 
 /*
- * Open the VFIO cdev of @loc and a new iommufd and bind the device to it;
- * on failure the caller closes what is open (edu_close()).
+ * Open the VFIO cdev of @loc and bind the device to the iommufd @iommufd,
+ * or to a new one if @iommufd is -1; the device holds its own descriptor
+ * of it (a dup()), so that each edu_close() closes only its own. On
+ * failure the caller closes what is open (edu_close()).
  */
-static inline int edu_open_bind(struct edu_dev *d, const struct edu_loc *loc)
+static inline int edu_open_bind_to(struct edu_dev *d, const struct edu_loc *loc, int iommufd)
 {
 	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
 	char path[PATH_MAX];
@@ -490,7 +575,10 @@ static inline int edu_open_bind(struct edu_dev *d, const struct edu_loc *loc)
 
 	edu_dev_init(d);
 	d->loc = *loc;
-	d->iommufd = open("/dev/iommu", O_RDWR);
+	if (iommufd < 0)
+		d->iommufd = open("/dev/iommu", O_RDWR);
+	else
+		d->iommufd = dup(iommufd);
 	if (d->iommufd < 0) {
 		ret = -errno;
 		diag("open /dev/iommu: %s", strerror(-ret));
@@ -511,6 +599,12 @@ static inline int edu_open_bind(struct edu_dev *d, const struct edu_loc *loc)
 	}
 	d->devid = bind.out_devid;
 	return 0;
+}
+
+/* edu_open_bind_to() a new iommufd. */
+static inline int edu_open_bind(struct edu_dev *d, const struct edu_loc *loc)
+{
+	return edu_open_bind_to(d, loc, -1);
 }
 
 /*
@@ -546,6 +640,14 @@ static inline int edu_attach_first(struct edu_dev *d, const char *what, __u32 pt
 	diag("%s (/dev/vfio/devices/%s, iommufd dev %u) attached to %s %u%s",
 	     d->loc.bdf, d->loc.vfio, d->devid, what, pt_id, also);
 	return 0;
+}
+
+/* Detach the device from the page table it is attached to. */
+static inline int edu_detach(struct edu_dev *d)
+{
+	struct vfio_device_detach_iommufd_pt det = { .argsz = sizeof(det) };
+
+	return ioctl(d->devfd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &det) ? -errno : 0;
 }
 
 static inline int edu_set_command(struct edu_dev *d, uint16_t bits)

@@ -50,24 +50,43 @@ struct ktap_case {
 	bool (*fn)(void);
 };
 
+/* Whether @name is one of the '!'-separated names of @list ("!a!b"). */
+static inline bool ktap_excluded(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+	const char *p;
+
+	for (p = list; (p = strchr(p, '!')); p++)
+		if (!strncmp(p + 1, name, len) && (p[len + 1] == '!' || !p[len + 1]))
+			return true;
+	return false;
+}
+
 /*
  * Whether case @name runs: all of them do, or those named on the command
  * line (bare, or after the kselftest harness's -f/-r/-v/-t options, which
- * is how tests/guest/init passes "<prog>:<case>").
+ * is how tests/guest/init passes "<prog>:<case>"); "!<case>[!<case>...]"
+ * leaves those out (init: "<prog>:!<case>", as make e2e-base runs the
+ * cases that need a KASAN kernel apart).
  */
 static inline bool ktap_selected(int argc, char **argv, const char *name)
 {
-	bool any = false;
+	bool any = false, named = false;
 	int i;
 
 	for (i = 1; i < argc; i++) {
 		if (argv[i][0] == '-')
 			continue;
+		if (argv[i][0] == '!') {
+			if (ktap_excluded(argv[i], name))
+				return false;
+			continue;
+		}
 		any = true;
 		if (!strcmp(argv[i], name))
-			return true;
+			named = true;
 	}
-	return !any;
+	return named || !any;
 }
 
 /*
