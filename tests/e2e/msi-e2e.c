@@ -32,6 +32,17 @@
  *    vector); with MSI disabled it can, and on a paging HWPT (no stage 1)
  *    the re-enabled vector still uses the window IOVA.
  *  The last three need the series' uAPI: on the base kernel they fail.
+ *  - group_peer_gone: two edu functions of one slot share an iommu group
+ *    (QEMU -device edu,addr=3.0,multifunction=on -device edu,addr=3.1;
+ *    the other cases use the first edu, 00:02.0, alone in its group).
+ *    Both are bound to one iommufd and attached to one IOAS (one HWPT);
+ *    then A, the one that attached the group, detaches and is closed, and
+ *    B enables MSI: its address is the window's, all its interrupts arrive
+ *    and DMA works. The attach handle's idev is A's: on a kernel without
+ *    the fix (mainline patch 1), iommufd_sw_msi() reads the freed A while
+ *    B's vector is allocated; the MSIs still arrive, so what fails there
+ *    is KASAN's "slab-use-after-free in iommufd_sw_msi", which the harness
+ *    reports as kernel trouble. It needs a KASAN kernel to be seen.
  *
  * Each case sets the device up from scratch and tears it down again, so a
  * case that breaks interrupt delivery cannot poison the next one.
@@ -373,7 +384,64 @@ static bool test_doorbell_busy(void)
 	return ok;
 }
 
+/*
+ * A and B in one group on one iommufd and IOAS; A attaches first, so the
+ * group's attach handle records A. A detaches and is closed (unbound, its
+ * iommufd_device freed); B then allocates an MSI vector, which makes the
+ * ITS prepare the doorbell through iommufd_sw_msi() with that handle.
+ */
+static bool test_group_peer_gone(void)
+{
+	struct edu_loc loc[2];
+	struct edu_dev b;
+	__u32 hwpt_b = 0;
+	struct e2e e;
+	bool ok = true;
+	int ret;
+
+	if (edu_locate_group_pair(loc))
+		return false;
+	memset(&e, 0, sizeof(e));
+	edu_dev_init(&b);
+	if (edu_open_bind_to(&e.dev, &loc[0], -1) || ioas_alloc_map(&e, 0) ||
+	    edu_open_bind_to(&b, &loc[1], e.dev.iommufd) ||
+	    edu_attach_first(&e.dev, "IOAS", e.ioas[0], &e.hwpt) ||
+	    edu_attach_first(&b, "IOAS", e.ioas[0], &hwpt_b)) {
+		ok = false;
+		goto out;
+	}
+	if (hwpt_b != e.hwpt) {
+		diag("B is on hwpt %u, A on %u: not one attachment of the group", hwpt_b, e.hwpt);
+		ok = false;
+		goto out;
+	}
+
+	ret = edu_detach(&e.dev);
+	diag("A (%s) detached: %s", loc[0].bdf, ret ? strerror(-ret) : "ok");
+	if (ret) {
+		ok = false;
+		goto out;
+	}
+	/* The IOAS (and the iommufd) stay: B holds its own descriptor */
+	edu_close(&e.dev);
+	diag("A closed: unbound from the iommufd; B (%s) stays attached to hwpt %u",
+	     loc[1].bdf, hwpt_b);
+
+	if (edu_enable(&b) || edu_msi_on(&b)) {
+		ok = false;
+		goto out;
+	}
+	ok &= edu_check_msi_addr(&b, "of B as programmed", SW_MSI_WINDOW + DOORBELL_OFFSET,
+				 "the default window");
+	ok &= edu_irqs_all(&b, "group_peer_gone", DEFAULT_IRQS);
+	ok &= edu_dma_roundtrip(&b, e.buf[0], BUF_IOVA, "the IOAS, B alone in the group");
+out:
+	edu_close(&b);
+	teardown(&e);
+	return ok;
+}
+
 /* replace last: on a broken kernel it is the one that loses interrupts */
 KTAP_MAIN("msi-e2e", edu_ready, &edu,
 	  KTAP_CASE(default_window), KTAP_CASE(many_interrupts), KTAP_CASE(chosen_window),
-	  KTAP_CASE(colliding_window), KTAP_CASE(doorbell_busy), KTAP_CASE(replace))
+	  KTAP_CASE(colliding_window), KTAP_CASE(doorbell_busy), KTAP_CASE(group_peer_gone), KTAP_CASE(replace))
