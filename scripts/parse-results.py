@@ -8,8 +8,10 @@ Reads <results-dir>/console.log written by run-qemu.sh, splits out one KTAP
 file per test program (<prog>.ktap, the lines between the init's
 MSIDOORBELL-BEGIN/END markers that are not kernel messages), counts the
 test cases, and looks for kernel trouble (panic, oops, BUG, WARN, KASAN,
-lockdep, kmemleak) anywhere in the kernel's output. Writes summary.json and
-prints a summary. Exit code: 0 pass, 1 test failure, 2 kernel trouble,
+lockdep, kmemleak) anywhere in the kernel's output, each report with where
+it was seen (summary.json "trouble_in": "boot", a program run's name — while
+it ran, in the kernel log dumped after it, or before the next one began —
+or "kmemleak"). Writes summary.json and prints a summary. Exit code: 0 pass, 1 test failure, 2 kernel trouble,
 3 timeout (the partial log is kept). Kernel trouble wins over a timeout
 (a hang after a splat is reported as the splat), a timeout over failures.
 """
@@ -47,6 +49,21 @@ def load_expected_skips(top):
     return out
 
 
+def trouble_where(progs, cur, in_block, label):
+    """Where a kernel report was seen: the program run it came during or
+    after, 'boot' before the first one, or the kmemleak scan."""
+    if in_block == 'KMEMLEAK' or label == 'kmemleak':
+        return 'kmemleak'
+    if in_block is not None:
+        if label == 'boot':
+            return 'boot'
+        runs = [p['name'] for p in progs if p['prog'] == label]
+        return runs[-1] if runs else label
+    if cur is not None:
+        return cur['name']
+    return progs[-1]['name'] if progs else 'boot'
+
+
 def parse(res):
     top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     expected_skips = load_expected_skips(top)
@@ -57,11 +74,14 @@ def parse(res):
     cur = None
     in_block = None  # DMESG / KMEMLEAK dump
     trouble = []
+    trouble_in = {}  # where -> lines
+    label = None     # the DMESG dump's: boot, <prog>, kmemleak
     kmemleak = None
     done = False
     for line in lines:
         if line.startswith('MSIDOORBELL-DMESG-BEGIN') or line == 'MSIDOORBELL-KMEMLEAK-BEGIN':
             in_block = line.split('-')[1]
+            label = line.split(None, 1)[1] if ' ' in line else in_block.lower()
             if in_block == 'KMEMLEAK':
                 kmemleak = 0
             continue
@@ -91,11 +111,15 @@ def parse(res):
         if kernel:
             if any(r.search(line) for r in TROUBLE_RES):
                 trouble.append(line.strip())
+                where = trouble_where(progs, cur, in_block, label)
+                trouble_in.setdefault(where, []).append(line.strip())
             continue
         cur['ktap'].append(line)
 
     summary = {'programs': {}, 'passed': 0, 'failed': 0, 'skipped': 0,
-               'trouble': trouble[:50], 'kmemleak_leaks': kmemleak,
+               'trouble': trouble[:50],
+               'trouble_in': {w: t[:20] for w, t in trouble_in.items()},
+               'kmemleak_leaks': kmemleak,
                'timed_out': os.path.exists(os.path.join(res, 'timed-out'))}
     problems = []
     for p in progs:
@@ -164,8 +188,9 @@ def parse(res):
         print('PROBLEM: %s' % pr)
     if kmemleak is not None:
         print('kmemleak: %d unreferenced objects' % kmemleak)
-    for t in trouble[:20]:
-        print('KERNEL: %s' % t)
+    for where, lines in trouble_in.items():
+        for t in lines[:20]:
+            print('KERNEL (%s): %s' % (where, t))
     print('outcome: %s' % NAMES[outcome])
     return outcome
 

@@ -5,7 +5,9 @@
 # a planted panic, WARN, leak, skip or cut) and check that it classifies
 # each one as tests/harness/cases/<case>/expect says (0 pass, 1 test
 # failure, 2 kernel trouble, 3 timeout). A case with a file "timed-out"
-# is a run that QEMU's timeout killed. Prints KTAP; exit 1 on a mismatch.
+# is a run that QEMU's timeout killed; one with "expect-trouble-in" must
+# put its kernel reports there (summary.json trouble_in: its keys, sorted,
+# one a line). Prints KTAP; exit 1 on a mismatch.
 #   run.sh [work-dir]
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,6 +28,14 @@ for c in "${cases[@]}"; do
 	python3 "$top/scripts/parse-results.py" "$work/$name" > "$work/$name/parse.out" 2>&1
 	got=$?
 	want=$(cat "$c/expect")
+	if [ -f "$c/expect-trouble-in" ]; then
+		where=$(python3 -c 'import json, sys
+print("\n".join(sorted(json.load(open(sys.argv[1]))["trouble_in"])))' "$work/$name/summary.json")
+		if [ "$where" != "$(cat "$c/expect-trouble-in")" ]; then
+			got="$got, reports seen in: $(echo $where)"
+			want="$want, reports seen in: $(echo $(cat "$c/expect-trouble-in"))"
+		fi
+	fi
 	if [ "$got" = "$want" ]; then
 		echo "ok $n harness.$name # classified as $(tail -1 "$work/$name/parse.out")"
 	else
