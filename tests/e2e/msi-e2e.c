@@ -315,12 +315,20 @@ static bool test_chosen_window(void)
 /* Attach with a window over IOVA the IOAS maps: EADDRINUSE, nothing changes. */
 static bool test_colliding_window(void)
 {
+	uint64_t def_start = 0, def_mb = 0;
 	struct e2e e;
 	bool ok = true;
 	int ret;
 
 	if (open_bind(&e))
 		return false;
+	/* The driver's window, to put back: GET tells it before any SET */
+	if (option(&e, OPT_SW_MSI_START, IOMMU_OPTION_OP_GET, &def_start) ||
+	    option(&e, OPT_SW_MSI_SIZE, IOMMU_OPTION_OP_GET, &def_mb)) {
+		diag("IOMMU_OPTION_SW_MSI_START/SIZE GET: %s", strerror(errno));
+		teardown(&e);
+		return false;
+	}
 	/* The window takes the IOAS's buffer at BUF_IOVA */
 	if (set_window(&e, BUF_IOVA & ~0xfffffULL, 1)) {
 		teardown(&e);
@@ -333,7 +341,7 @@ static bool test_colliding_window(void)
 	if (ret != -EADDRINUSE)
 		ok = false;
 	/* The refused attach left the binding usable: back to the default */
-	ret = set_option(&e, OPT_SW_MSI_SIZE, 0);
+	ret = set_window(&e, def_start, def_mb);
 	if (!ret)
 		ret = edu_attach(&e.dev, e.ioas[0], &e.hwpt);
 	diag("same binding, default window: %s", ret ? strerror(-ret) : "attached");
