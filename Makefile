@@ -14,7 +14,7 @@ S := scripts
 
 .DEFAULT_GOAL := all
 .PHONY: all help deps base tree export status apply qemu kernel selftests initramfs \
-	sync kselftest check check-x86_64 check-arm64 harness-selftest e2e-base lint \
+	sync kselftest check check-x86_64 check-arm64 check-arm64-debug harness-selftest e2e-base lint \
 	send-prep bench bench-smoke clean distclean
 
 help:
@@ -52,7 +52,9 @@ help:
 	@echo '  make kselftest T=<run list>   build what changed, boot, run, classify'
 	@echo '                    T=iommufd | iommufd_fail_nth | iommufd:FIXTURE[.VARIANT[.TEST]] | a,b'
 	@echo '                    e.g. make kselftest ARCH=x86_64 T=iommufd:iommufd_ioas.mock_domain.area'
-	@echo '  make check-x86_64 / check-arm64   one stage of make check'
+	@echo '  make check-x86_64 / check-arm64 / check-arm64-debug   one stage of make check'
+	@echo '                    (arm64-debug: KASAN/lockdep/kmemleak kernel, the e2e cases'
+	@echo '                    of tests/e2e/debug-cases.$$BASE)'
 	@echo '  make harness-selftest             the result classifier against recorded logs'
 	@echo '  make e2e-base     negative control: every e2e case on the bare base kernel;'
 	@echo '                    passes when exactly the cases of tests/e2e/base-fails.$$BASE fail'
@@ -120,6 +122,11 @@ check-x86_64: sync
 
 check-arm64: sync
 	@bash -c 'source $(S)/lib.sh && $(S)/kselftest.sh arm64 plain "$$(arm64_runlist)"'
+
+check-arm64-debug: sync
+	@bash -c 'source $(S)/lib.sh && l=$$(arm64_debug_runlist) && \
+		if [ -z "$$l" ]; then echo "base $${BASE:-mainline}: no E2E_DEBUG_CASES, no arm64 debug stage"; \
+		else QEMU_TIMEOUT=1500 $(S)/kselftest.sh arm64 debug "$$l" 1; fi'
 
 harness-selftest:
 	@tests/harness/run.sh build/results/harness

@@ -8,6 +8,10 @@
 #   x86_64/mainline  debug kernel (KASAN, lockdep, kmemleak): iommufd, iommufd_fail_nth
 #   arm64/mainline   plain kernel on the project's QEMU 10: iommufd, GICv3 ITS /
 #                    SMMUv3 / edu smoke, the e2e cases of tests/e2e/check-cases.mainline
+#   arm64-debug/mainline  debug kernel (KASAN, lockdep, kmemleak) on the same
+#                    QEMU: smoke and the e2e cases that allocate or change MSI
+#                    vectors (tests/e2e/debug-cases.mainline), kmemleak scanned
+#                    after them (a base without E2E_DEBUG_CASES has no such stage)
 #   lint/6.12        the backport's patch-level checks (CHECK_LINT of its base file)
 #   arm64/6.12       plain 6.12 kernel with the backport on QEMU 7.2: iommufd,
 #                    smoke, the e2e cases of tests/e2e/check-cases.6.12
@@ -55,6 +59,13 @@ base_stages() {
 	stage "arm64/$b" env BASE="$b" RESULTS="$res/arm64" "$TOP/scripts/kselftest.sh" arm64 plain \
 		"$(BASE=$b bash -c 'source "$0/scripts/lib.sh" && arm64_runlist' "$TOP")"
 	resdirs+=("$res/arm64")
+	local dlist
+	dlist=$(BASE=$b bash -c 'source "$0/scripts/lib.sh" && arm64_debug_runlist' "$TOP")
+	if [ -n "$dlist" ]; then
+		stage "arm64-debug/$b" env BASE="$b" RESULTS="$res/arm64-debug" QEMU_TIMEOUT=1500 \
+			"$TOP/scripts/kselftest.sh" arm64 debug "$dlist" 1
+		resdirs+=("$res/arm64-debug")
+	fi
 }
 
 stage harness "$TOP/tests/harness/run.sh" "$BUILD/results/harness"
@@ -73,7 +84,7 @@ fail=0
 for s in "${order[@]}"; do
 	b=${s#*/}
 	[ "$b" = "$s" ] && b=-
-	printf '%-16s %-9s %s\n' "$s" "$b" "$([ "${status[$s]}" = 0 ] && echo pass || echo "FAIL (exit ${status[$s]})")"
+	printf '%-21s %-9s %s\n' "$s" "$b" "$([ "${status[$s]}" = 0 ] && echo pass || echo "FAIL (exit ${status[$s]})")"
 	[ "${status[$s]}" = 0 ] || fail=1
 done
 python3 "$TOP/scripts/totals.py" "${resdirs[@]}" || fail=1

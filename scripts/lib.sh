@@ -42,16 +42,30 @@ tree_git() {
 # git in build/<BASE>/linux.
 kgit() { tree_git "$KTREE" "$@"; }
 
+# The cases of a case file (<program>:<case> lines, # comments), each
+# after a comma.
+case_file_runs() {
+	local c
+	for c in $(grep -v '^#' "$TOP/$1" 2>/dev/null); do
+		printf ',%s' "$c"
+	done
+}
+
 # The arm64 run list of `make` and `make check`: the iommufd selftests, the
 # smoke check and the end-to-end cases of the base ($E2E_CASES:
 # <program>:<case> lines).
 arm64_runlist() {
-	local list=iommufd c
+	local list=iommufd
 	[ -x "$TOP/tests/guest/smoke" ] && list+=,smoke
-	for c in $(grep -v '^#' "$TOP/$E2E_CASES" 2>/dev/null); do
-		list+=",$c"
-	done
-	echo "$list"
+	echo "$list$(case_file_runs "$E2E_CASES")"
+}
+
+# The run list of make check's arm64 debug stage (KASAN, lockdep,
+# kmemleak): the smoke check and the base's $E2E_DEBUG_CASES; empty when
+# the base has none.
+arm64_debug_runlist() {
+	[ -n "${E2E_DEBUG_CASES:-}" ] || return 0
+	echo "smoke$(case_file_runs "$E2E_DEBUG_CASES")"
 }
 
 # Read configs/<arch>.arch and name the build of <arch>-<flavour>:
