@@ -32,15 +32,28 @@
  *  - nested_identity: vSTE stage-1 translate; the guest's S1 identity-maps
  *    the buffer and the whole MSI window (the RMR way: the VMM reports the
  *    window to the guest as a reserved region). DMA and 10 MSIs arrive.
- *  - nested_guest_doorbell: the original report's case. The S1 maps the
- *    buffer at IOVA 0x300000 only and the doorbell only where the guest put
- *    its own, S1 IOVA 0xc000000 -> IPA 0x8000000 (the window). DMA through
- *    0x300000 must work; the device must be programmed with 0xc000040 and
- *    all 10 MSIs must arrive. Mainline 7.3 cannot be told the guest's
- *    doorbell: it programs the window IOVA 0x8000040, which the S1 does not
- *    map, and every MSI is lost (SMMU F_TRANSLATION). So on 7.3 this case
- *    fails: it is the negative control. give_guest_doorbell() marks where
- *    the uAPI call goes.
+ *  - nested_guest_doorbell: the original report's case. The guest's S1
+ *    maps the buffer at IOVA 0x300000 only, and its doorbell only where the
+ *    guest put it: S1 IOVA 0xc000000 -> IPA 0x8090000, the page of the
+ *    GITS_TRANSLATER of the guest's virtual ITS (IPA 0x08090040, where QEMU
+ *    virt puts it). The VMM first moves the host's software MSI window out
+ *    of the way (IOMMU_OPTION_SW_MSI_START 0xa000000: the vITS page is in
+ *    the default window), then gives the guest's address with
+ *    IOMMU_VDEVICE_MSI_DOORBELL {index 0, IOVA 0xc000040, IPA 0x8090040}.
+ *    DMA through 0x300000 must work; the device must be programmed with
+ *    0xc000040 and all 10 MSIs must arrive: device -> S1 -> IPA 0x8090040
+ *    -> S2 -> the physical doorbell. Bare 7.3 has neither call: it
+ *    programs the window IOVA 0x8000040, which the guest's S1 does not map,
+ *    and every MSI is lost (SMMU F_TRANSLATION): the negative control.
+ *  - nested_change: the guest moves its doorbell to S1 IOVA 0xd000000 while
+ *    its vector is allocated. The kernel refuses (EBUSY) to change the
+ *    address of an allocated vector: checked, and the MSIs still arrive at
+ *    the old address; then the VMM's way, MSI off, the new address, MSI on:
+ *    0xd000040, and every MSI arrives.
+ *  - nested_affinity: the vector's affinity moved between the two vCPUs
+ *    1,000 times, an MSI after each move. The GICv3 ITS moves an LPI with a
+ *    MOVI command and never rewrites the device's message, so the address
+ *    read back after the moves is still the guest's; none lost.
  *  - nested_replace: 1,000 replaces between two nested HWPTs with different
  *    S1 tables (ASIDs 1 and 2), both identity-mapping the window, the
  *    second mapping the buffer at another IOVA (0x500000); an MSI after each
@@ -69,6 +82,33 @@
  * Guest RAM, mapped in the IOAS at these IPAs. edu masks DMA addresses to
  * 28 bits; everything stays clear of the MSI window.
  */
+/*
+ * The series' uAPI, defined here when the kernel headers predate it, so that
+ * the program also runs on the bare base and shows what happens there.
+ */
+#ifndef IOMMU_VDEVICE_MSI_DOORBELL
+struct iommu_msi_doorbell {
+	__u32 msi_index;
+	__u32 flags;
+	__aligned_u64 iova;
+	__aligned_u64 nesting_parent_iova;
+};
+
+struct iommu_vdevice_msi_doorbell {
+	__u32 size;
+	__u32 flags;
+	__u32 vdevice_id;
+	__u32 entry_len;
+	__u32 entry_num;
+	__u32 __reserved;
+	__aligned_u64 entries_uptr;
+};
+#define IOMMU_MSI_DOORBELL_VALID	(1 << 0)
+#define IOMMU_VDEVICE_MSI_DOORBELL_GET	(1 << 0)
+#define IOMMU_VDEVICE_MSI_DOORBELL	_IO(IOMMUFD_TYPE, 0x96)
+#endif
+#define OPT_SW_MSI_START		2
+
 #define BUF_IPA			0x00100000ULL
 #define BUF_SIZE		0x10000UL
 #define TABLES_IPA		0x00200000ULL
@@ -81,6 +121,16 @@
 #define GUEST_DOORBELL_IOVA	0x0c000000ULL
 /* Where the second S1 of nested_replace maps the buffer */
 #define REPLACE_BUF_IOVA	0x00500000ULL
+/* The guest's second doorbell IOVA, for nested_change */
+#define GUEST_DOORBELL2_IOVA	0x0d000000ULL
+/*
+ * The guest's virtual ITS: QEMU virt puts its GITS_TRANSLATER at the same
+ * guest-physical address as the host's physical one, in the host's default
+ * software MSI window, which the VMM therefore moves to HOST_WINDOW.
+ */
+#define GUEST_VITS_IPA		ITS_TRANSLATER_PHYS
+#define HOST_WINDOW		0x0a000000ULL
+#define AFFINITY_MOVES		1000
 
 /* The guest's view: virtual stream ID of edu, ASIDs of its two S1s */
 #define VSID			0x20
@@ -337,9 +387,13 @@ static int layout_identity(struct smmu_s1 *s1)
 
 static int layout_guest_doorbell(struct smmu_s1 *s1)
 {
+	uint64_t vits_page = GUEST_VITS_IPA & ~(SMMU_S1_PAGE - 1);
+
 	return s1_map(s1, GUEST_BUF_IOVA, BUF_IPA, BUF_SIZE, S1_ATTR_MEM, "buffer") ?:
-	       s1_map(s1, GUEST_DOORBELL_IOVA, SW_MSI_WINDOW, SMMU_S1_PAGE, S1_ATTR_DEV,
-		      "the guest's doorbell page -> the window");
+	       s1_map(s1, GUEST_DOORBELL_IOVA, vits_page, SMMU_S1_PAGE, S1_ATTR_DEV,
+		      "the guest's doorbell page -> its vITS GITS_TRANSLATER page") ?:
+	       s1_map(s1, GUEST_DOORBELL2_IOVA, vits_page, SMMU_S1_PAGE, S1_ATTR_DEV,
+		      "a second doorbell IOVA, same vITS page");
 }
 
 static int layout_replace_b(struct smmu_s1 *s1)
@@ -415,12 +469,38 @@ static int nested_hwpt(struct nested *n, enum vste_kind kind, const struct smmu_
  * guest's tables from @layout, ASID_A), with MSI still off. The cases
  * enable it, so that nested_guest_doorbell can act before.
  */
-static int start(struct nested *n, enum vste_kind kind, int (*layout)(struct smmu_s1 *))
+/*
+ * The VMM moves the host's software MSI window before it attaches the device
+ * (IOMMU_OPTION_SW_MSI_START, 0 = the driver's). Bare 7.3 has no such
+ * option: the window stays, which the case's result then shows.
+ */
+static void move_window(struct nested *n, uint64_t window)
+{
+	struct iommu_option opt = {
+		.size = sizeof(opt),
+		.option_id = OPT_SW_MSI_START,
+		.op = IOMMU_OPTION_OP_SET,
+		.object_id = n->dev.devid,
+		.val64 = window,
+	};
+
+	if (ioctl(n->dev.iommufd, IOMMU_OPTION, &opt))
+		diag("IOMMU_OPTION_SW_MSI_START 0x%" PRIx64 ": %s: the host's window stays at 0x%llx",
+		     window, strerror(errno), SW_MSI_WINDOW);
+	else
+		diag("host software MSI window moved to [0x%" PRIx64 ", 0x%" PRIx64 "), out of the guest's vITS page",
+		     window, window + (uint64_t)SW_MSI_SIZE);
+}
+
+static int start_at(struct nested *n, enum vste_kind kind, int (*layout)(struct smmu_s1 *),
+		    uint64_t window)
 {
 	__u32 hwpt;
 	int ret;
 
 	ret = nested_open(n);
+	if (!ret && window)
+		move_window(n, window);
 	if (!ret && kind == VSTE_S1)
 		ret = s1_build(n, 0, ASID_A, layout);
 	if (!ret)
@@ -428,6 +508,11 @@ static int start(struct nested *n, enum vste_kind kind, int (*layout)(struct smm
 	if (!ret)
 		ret = edu_attach_first(&n->dev, "nested HWPT", hwpt, &n->attached);
 	return ret ?: edu_enable(&n->dev);
+}
+
+static int start(struct nested *n, enum vste_kind kind, int (*layout)(struct smmu_s1 *))
+{
+	return start_at(n, kind, layout, 0);
 }
 
 /* What teardown() did, for one diagnostics line */
@@ -590,21 +675,52 @@ static bool test_nested_identity(void)
 }
 
 /*
- * >>> FUTURE UAPI: the single place where the series' call goes. <<<
- *
- * The VMM learns from the guest's (trapped) MSI programming the stage-1
- * IOVA at which the guest mapped its doorbell, @s1_iova, and must give it
- * to the kernel before the device's MSI vectors are allocated, so that the
- * kernel composes the message from it (@s1_iova + doorbell offset) while it
- * keeps the doorbell in stage 2 at the window, where the guest's S1 points.
- * Mainline 7.3 has no such uAPI: nothing is called here, the kernel
- * composes the window IOVA, and nested_guest_doorbell fails.
+ * What the VMM does when it traps the guest's MSI address write: it gives
+ * the kernel the exact address the guest programmed (@s1_iova + the
+ * doorbell's offset) and the guest-physical address of the virtual doorbell
+ * the guest's S1 points to (its vITS GITS_TRANSLATER), for vector 0 (edu
+ * has one MSI). The kernel programs the device with the guest's address and
+ * maps the physical doorbell in stage 2 at that IPA, when the vector is
+ * allocated. The entry is read back. Returns the ioctl's errno.
  */
 static int give_guest_doorbell(struct nested *n, uint64_t s1_iova)
 {
-	diag("guest doorbell at S1 IOVA 0x%" PRIx64 " for iommufd dev %u: no uAPI on this kernel to give it, nothing called",
-	     s1_iova, n->dev.devid);
+	struct iommu_msi_doorbell db = {
+		.msi_index = 0,
+		.flags = IOMMU_MSI_DOORBELL_VALID,
+		.iova = s1_iova + DOORBELL_OFFSET,
+		.nesting_parent_iova = GUEST_VITS_IPA,
+	};
+	struct iommu_vdevice_msi_doorbell cmd = {
+		.size = sizeof(cmd),
+		.vdevice_id = n->vdev,
+		.entry_len = sizeof(db),
+		.entry_num = 1,
+		.entries_uptr = (uintptr_t)&db,
+	};
+	int ret = 0;
+
+	if (ioctl(n->dev.iommufd, IOMMU_VDEVICE_MSI_DOORBELL, &cmd))
+		ret = -errno;
+	diag("IOMMU_VDEVICE_MSI_DOORBELL vDEVICE %u: vector 0, IOVA 0x%llx, IPA 0x%llx: %s",
+	     n->vdev, (unsigned long long)db.iova, (unsigned long long)db.nesting_parent_iova,
+	     ret ? strerror(-ret) : "set");
+	if (ret)
+		return ret;
+	memset(&db, 0, sizeof(db));
+	cmd.flags = IOMMU_VDEVICE_MSI_DOORBELL_GET;
+	if (ioctl(n->dev.iommufd, IOMMU_VDEVICE_MSI_DOORBELL, &cmd))
+		return -errno;
+	diag("read back: vector %u, flags 0x%x, IOVA 0x%llx, IPA 0x%llx", db.msi_index, db.flags,
+	     (unsigned long long)db.iova, (unsigned long long)db.nesting_parent_iova);
 	return 0;
+}
+
+/* The path of one MSI, for the log */
+static void show_msi_path(uint64_t iova)
+{
+	diag("MSI path: device writes IOVA 0x%llx -> guest S1 -> IPA 0x%llx (vITS GITS_TRANSLATER) -> S2 -> physical doorbell 0x%llx",
+	     (unsigned long long)(iova + DOORBELL_OFFSET), GUEST_VITS_IPA, ITS_TRANSLATER_PHYS);
 }
 
 static bool test_nested_guest_doorbell(void)
@@ -613,24 +729,130 @@ static bool test_nested_guest_doorbell(void)
 	struct nested n;
 	bool ok, addr_ok;
 
-	if (start(&n, VSTE_S1, layout_guest_doorbell)) {
+	if (start_at(&n, VSTE_S1, layout_guest_doorbell, HOST_WINDOW)) {
 		teardown(&n);
 		return false;
 	}
 	ok = dma_roundtrip(&n, GUEST_BUF_IOVA, "S1 -> IPA 0x100000");
-	if (give_guest_doorbell(&n, GUEST_DOORBELL_IOVA) || edu_msi_on(&n.dev)) {
+	if (give_guest_doorbell(&n, GUEST_DOORBELL_IOVA))
+		diag("nested_guest_doorbell: the kernel was not told the guest's doorbell; it programs its window");
+	if (edu_msi_on(&n.dev)) {
 		teardown(&n);
 		return false;
 	}
 	addr_ok = check_msi_addr(&n, GUEST_DOORBELL_IOVA + DOORBELL_OFFSET, "the guest's doorbell IOVA");
 	if (!addr_ok)
 		diag("nested_guest_doorbell: the device is not programmed with the guest's doorbell IOVA; the S1 maps nothing else of the window");
+	else
+		show_msi_path(GUEST_DOORBELL_IOVA);
 	if (edu_irq_burst(&n.dev, DEFAULT_IRQS, ALL_LOST, &st))
 		ok = false;
 	irq_stats_print("nested_guest_doorbell", &st);
 	if (!addr_ok || st.received != DEFAULT_IRQS)
 		ok = false;
 	smmu_events(n.kmsg, "nested_guest_doorbell");
+	return teardown(&n) && ok;
+}
+
+/*
+ * The guest moves its doorbell to another S1 IOVA while the vector is
+ * allocated: refused, and nothing changed; then the VMM frees the vector,
+ * gives the new address and allocates it again.
+ */
+static bool test_nested_change(void)
+{
+	struct nested n;
+	bool ok = true;
+	int ret;
+
+	if (start_at(&n, VSTE_S1, layout_guest_doorbell, HOST_WINDOW) ||
+	    give_guest_doorbell(&n, GUEST_DOORBELL_IOVA) || edu_msi_on(&n.dev)) {
+		teardown(&n);
+		return false;
+	}
+	ok &= check_msi_addr(&n, GUEST_DOORBELL_IOVA + DOORBELL_OFFSET, "the guest's first doorbell IOVA");
+
+	ret = give_guest_doorbell(&n, GUEST_DOORBELL2_IOVA);
+	diag("nested_change: with the vector allocated the change must be refused (EBUSY): %s",
+	     ret ? strerror(-ret) : "it was NOT refused");
+	ok &= ret == -EBUSY;
+	ok &= check_msi_addr(&n, GUEST_DOORBELL_IOVA + DOORBELL_OFFSET, "unchanged");
+	ok &= edu_irqs_all(&n.dev, "nested_change: at the first address", DEFAULT_IRQS);
+
+	if (edu_msi_off(&n.dev) || give_guest_doorbell(&n, GUEST_DOORBELL2_IOVA) ||
+	    edu_msi_on(&n.dev)) {
+		teardown(&n);
+		return false;
+	}
+	ok &= check_msi_addr(&n, GUEST_DOORBELL2_IOVA + DOORBELL_OFFSET, "the guest's second doorbell IOVA");
+	show_msi_path(GUEST_DOORBELL2_IOVA);
+	ok &= edu_irqs_all(&n.dev, "nested_change: at the second address", DEFAULT_IRQS);
+	smmu_events(n.kmsg, "nested_change");
+	return teardown(&n) && ok;
+}
+
+/* The Linux IRQ number of the device's MSI (vfio-msi[0](<bdf>) in /proc/interrupts) */
+static int vfio_msi_irq(const char *bdf)
+{
+	char line[512], name[64];
+	FILE *f;
+	int irq = -1;
+
+	snprintf(name, sizeof(name), "vfio-msi[0](%s)", bdf);
+	f = fopen("/proc/interrupts", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, name) && sscanf(line, " %d:", &irq) == 1)
+			break;
+	fclose(f);
+	return irq;
+}
+
+static bool test_nested_affinity(void)
+{
+	char path[64], eff[32];
+	struct irq_stats st = { 0 };
+	unsigned int i, moved = 0;
+	struct nested n;
+	bool ok;
+	int irq;
+
+	if (start_at(&n, VSTE_S1, layout_guest_doorbell, HOST_WINDOW) ||
+	    give_guest_doorbell(&n, GUEST_DOORBELL_IOVA) || edu_msi_on(&n.dev)) {
+		teardown(&n);
+		return false;
+	}
+	ok = check_msi_addr(&n, GUEST_DOORBELL_IOVA + DOORBELL_OFFSET, "before the moves");
+	irq = vfio_msi_irq(n.dev.loc.bdf);
+	if (irq < 0) {
+		diag("nested_affinity: no vfio-msi interrupt of %s in /proc/interrupts", n.dev.loc.bdf);
+		teardown(&n);
+		return false;
+	}
+	snprintf(path, sizeof(path), "/proc/irq/%d/smp_affinity_list", irq);
+	for (i = 0; i < AFFINITY_MOVES && st.lost < MAX_LOST; i++) {
+		int ret = sysfs_write(path, i % 2 ? "0" : "1");
+
+		if (ret) {
+			diag("nested_affinity: writing %s: %s", path, strerror(-ret));
+			ok = false;
+			break;
+		}
+		moved++;
+		if (edu_irq_one(&n.dev, &st, "nested_affinity") < 0)
+			break;
+	}
+	snprintf(path, sizeof(path), "/proc/irq/%d/effective_affinity_list", irq);
+	if (sysfs_read(path, eff, sizeof(eff)))
+		snprintf(eff, sizeof(eff), "?");
+	diag("nested_affinity: IRQ %d moved %u times between CPU 0 and CPU 1 (now on CPU %s), an MSI after each",
+	     irq, moved, eff);
+	irq_stats_print("nested_affinity", &st);
+	ok &= moved == AFFINITY_MOVES && st.received == AFFINITY_MOVES;
+	ok &= check_msi_addr(&n, GUEST_DOORBELL_IOVA + DOORBELL_OFFSET,
+			     "after the moves: the ITS moves the LPI (MOVI), the message stays");
+	smmu_events(n.kmsg, "nested_affinity");
 	return teardown(&n) && ok;
 }
 
@@ -698,4 +920,5 @@ static bool test_nested_many(void)
 
 KTAP_MAIN("msi-nested", edu_ready, &edu,
 	  KTAP_CASE(nested_abort), KTAP_CASE(nested_bypass), KTAP_CASE(nested_identity),
-	  KTAP_CASE(nested_guest_doorbell), KTAP_CASE(nested_replace), KTAP_CASE(nested_many))
+	  KTAP_CASE(nested_guest_doorbell), KTAP_CASE(nested_change), KTAP_CASE(nested_affinity),
+	  KTAP_CASE(nested_replace), KTAP_CASE(nested_many))
