@@ -19,6 +19,10 @@ for prog in smoke $(for p in $E2E_PROGS; do (cd "$res" 2>/dev/null && ls "$p".kt
 	echo "--- $prog"
 	grep -E '^(ok|not ok) |^# ' "$res/$prog.ktap" | grep -v '^# \(RUN\|PASSED\|Totals\)' || true
 done
+if ls "$res"/msi-nested*.ktap >/dev/null 2>&1; then
+	echo "=== Nested translation (QEMU's S1+S2 SMMUv3): the window the RMR way, then the guest's own doorbell address"
+	python3 "$TOP/scripts/nested-story.py" "$res"
+fi
 echo "--- QEMU: $(cat "$res/qemu-cmdline.txt" 2>/dev/null)"
 echo "--- raw console log: $res/console.log"
 python3 "$TOP/scripts/totals.py" "$res" || rc=1
