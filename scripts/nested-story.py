@@ -20,16 +20,19 @@ PROGRAMMED = re.compile(r'^# MSI as programmed: (\S+), address (0x[0-9a-f]+)')
 SENT = re.compile(r'^# (\S+): interrupts sent (\d+), received (\d+)')
 
 
-def story(path, wanted):
-    lines = open(path, errors='replace').read().splitlines()
-    case = None
-    for line in lines:
+def cases(path):
+    """The cases of a KTAP file: (name, ok, the lines before its result)"""
+    seg = []
+    for line in open(path, errors='replace').read().splitlines():
         m = RESULT.match(line)
-        if m and m.group(2) in wanted:
-            case = (m.group(2), m.group(1) == 'ok')
-    if not case:
-        return None
-    name, ok = case
+        if m:
+            yield m.group(2), m.group(1) == 'ok', seg
+            seg = []
+        else:
+            seg.append(line)
+
+
+def story(name, ok, lines):
     out = ['%s: %s' % (name, 'ok' if ok else 'FAILED')]
     for line in lines:
         if line.startswith('# S1 ASID') and '->' in line:
@@ -46,7 +49,7 @@ def story(path, wanted):
         m = SENT.match(line)
         if m and m.group(1) == name:
             out.append('  MSIs sent %s, received %s' % (m.group(2), m.group(3)))
-    return name, out
+    return out
 
 
 def main():
@@ -54,9 +57,9 @@ def main():
     wanted = sys.argv[2:] or ['nested_identity', 'nested_guest_doorbell']
     found = {}
     for path in sorted(glob.glob(os.path.join(res, 'msi-nested*.ktap'))):
-        got = story(path, wanted)
-        if got:
-            found[got[0]] = got[1]
+        for name, ok, lines in cases(path):
+            if name in wanted:
+                found[name] = story(name, ok, lines)
     for name in wanted:
         print('\n'.join(found.get(name, ['%s: not run' % name])))
 
