@@ -33,7 +33,7 @@ help:
 	@echo '                    kernel (KASAN, lockdep, kmemleak: iommufd + iommufd_fail_nth),'
 	@echo '                    arm64 kernel (iommufd, smoke, e2e), arm64 debug kernel (smoke, the'
 	@echo '                    e2e cases that allocate or change vectors); 6.12: checkpatch, kernel-doc,'
-	@echo '                    format, arm64 kernel, bench smoke. A table of stages with their'
+	@echo '                    format, arm64 kernel; bench smoke on both. A table of stages with their'
 	@echo '                    base, then "N passed, N failed, N skipped" over all of them.'
 	@echo '                    make BASE=<b> check: every stage, on <b> only'
 	@echo
@@ -64,16 +64,21 @@ help:
 	@echo '                    SENDER="Name <mail>": a copy under build/ with the sender'"'"'s From'
 	@echo '                    and Signed-off-by (refuses to print a command without it)'
 	@echo '  make bench        the cost of the series: base and patched arm64 kernels built from'
-	@echo '                    the same configs, booted in turn (ROUNDS=5, interleaved): mock'
-	@echo '                    attach/replace/MSI prepare, 10,000 edu MSIs, MSI enable, struct'
-	@echo '                    and vmlinux sizes; table in build/results/$$BASE/bench.{txt,json}'
-	@echo '                    (not in make check: slow; its program knows the 6.12 series: BASE=6.12)'
-	@echo '  make bench-smoke  one short round of it on the kernels already built; builds no kernel'
+	@echo '                    the same configs, booted in turn on QEMU with icount (one vCPU,'
+	@echo '                    -icount shift=0,sleep=off: every figure an instruction count, the'
+	@echo '                    same boot after boot; BOOTS=3 per kernel to show the spread): the'
+	@echo '                    workloads of tests/bench/workloads.$$BASE (mock attach/replace/MSI'
+	@echo '                    prepare, edu attach/replace/MSI enable, vIOMMU + nested attach,'
+	@echo '                    instructions per delivered MSI), struct and vmlinux sizes; table in'
+	@echo '                    build/results/$$BASE/bench.{txt,json}. BENCH_CLOCK=wall: the noisy'
+	@echo '                    wall-clock mode (ROUNDS=5, interleaved), bench-wall.{txt,json}'
+	@echo '  make bench-smoke  one short icount round on the kernels already built; builds no'
+	@echo '                    kernel (make check runs it on both bases)'
 	@echo '  make clean        remove kernel builds and results (keeps trees, caches)'
 	@echo '  make distclean    remove build/ entirely (the cache in ~/.cache/msi-doorbell stays)'
 	@echo
 	@echo 'Results: build/results/$$BASE/<arch>/ (console.log, qemu-cmdline.txt, <prog>.ktap,'
-	@echo '         summary.json), build/results/$$BASE/bench{,-smoke}.{txt,json}'
+	@echo '         summary.json), build/results/$$BASE/bench{,-smoke}[-wall].{txt,json}'
 
 deps:
 	@$(S)/deps.sh

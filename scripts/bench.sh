@@ -8,35 +8,50 @@
 #                     build/<BASE>/bench/series-tree -> build/<BASE>/bench/arm64-plain) from
 #                     the same configs; struct sizes with pahole from a few
 #                     objects rebuilt with DWARF in build/<BASE>/bench/dwarf-<k>;
-#                     then ROUNDS (default 5) rounds of one boot per kernel,
-#                     interleaved (base patched base patched ...), each
-#                     running tests/bench/msi-bench in the arm64 guest,
-#                     after waiting (BENCH_IDLE_WAIT, 60 s) for a quiet host.
-#   bench.sh smoke    one round of a tenth of the work (3 batches) on the kernels that
-#                     are already built: build/<BASE>/arm64-plain (what make check
-#                     builds) and, when built, build/<BASE>/e2e-base/arm64-plain;
-#                     builds no kernel and runs no pahole.
-# Writes build/results/<BASE>/bench.{txt,json} (smoke: bench-smoke.{txt,json});
-# raw runs in build/<BASE>/bench/runs-<mode>/. Fails when any run fails or any
-# number is missing (scripts/bench-report.py); missing a goal is reported
-# in the table, not an error. The bench program knows the 6.12 series' mock
-# test ops: on mainline it waits for the series (make BASE=6.12 bench).
+#                     then boot each kernel in turn (base patched base ...),
+#                     each boot running tests/bench/msi-bench in the arm64 guest.
+#   bench.sh smoke    one short round on the kernels that are already built:
+#                     build/<BASE>/arm64-plain (what make check builds) and, when
+#                     built, build/<BASE>/e2e-base/arm64-plain; builds no kernel
+#                     and runs no pahole.
+# BENCH_CLOCK (default icount):
+#   icount  QEMU's -icount shift=0,sleep=off, one vCPU, single-threaded TCG:
+#           guest time is the instruction count, the same boot after boot
+#           whatever the host does. BOOTS (default 3, smoke 1) boots per
+#           kernel, only to show that the figures repeat (the table gives
+#           their spread); no waiting for a quiet host.
+#   wall    TCG's real time, labelled noisy (what icount cannot model, see
+#           README "Cost"): ROUNDS (default 5, smoke 1) rounds of one boot per
+#           kernel, the old way: two vCPUs, MTTCG, after waiting
+#           (BENCH_IDLE_WAIT, 60 s; smoke 0) for a quiet host.
+# The workloads and goals of the base are tests/bench/workloads.<BASE>, the
+# structs tests/bench/structs.<BASE>.
+# Writes build/results/<BASE>/bench[-wall].{txt,json} (smoke: bench-smoke[-wall]);
+# raw runs in build/<BASE>/bench/runs-<mode>[-wall]/. Fails when any run fails or
+# any number is missing (scripts/bench-report.py); missing a goal is reported
+# in the table, not an error.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 mode=${1:-full}
-case "$mode" in
-full) rounds=${ROUNDS:-5} ;;
-smoke) rounds=1 ;;
-*) die "usage: bench.sh full|smoke" ;;
+clock=${BENCH_CLOCK:-icount}
+case "$mode/$clock" in
+full/icount) rounds=${BOOTS:-3} ;;
+smoke/icount) rounds=${BOOTS:-1} ;;
+full/wall) rounds=${ROUNDS:-5} ;;
+smoke/wall) rounds=1 ;;
+*) die "usage: [BENCH_CLOCK=icount|wall] bench.sh full|smoke" ;;
 esac
-[ "$rounds" -ge 1 ] || die "ROUNDS must be at least 1"
+[ "$rounds" -ge 1 ] || die "BOOTS/ROUNDS must be at least 1"
+[ -f "$TOP/tests/bench/workloads.$BASE" ] || die "no tests/bench/workloads.$BASE"
+[ -f "$TOP/tests/bench/structs.$BASE" ] || die "no tests/bench/structs.$BASE"
 load_arch arm64 plain
 B=$BDIR/bench
 mkdir -p "$B" "$RESROOT"
 export QEMU_TIMEOUT=${QEMU_TIMEOUT:-600}
 out=$RESROOT/bench
 [ "$mode" = smoke ] && out=$RESROOT/bench-smoke
+[ "$clock" = wall ] && out+=-wall
 # No stale table survives a failed run.
 rm -f "$out.txt" "$out.json"
 start=$(date +%s)
@@ -72,6 +87,7 @@ if [ "$mode" = full ]; then
 	desc[patched]="branch series $(git -C "${tree[patched]}" rev-parse --short=12 HEAD), $(git -C "${tree[patched]}" rev-list --count base..HEAD) patches"
 else
 	kb[patched]=$O
+	tree[patched]=$KTREE
 	[ -f "${kb[patched]}/$IMAGE" ] && [ -f "${kb[patched]}/vmlinux" ] ||
 		die "bench-smoke: no kernel in ${kb[patched]} (make check's arm64 stage builds it; or: make kernel)"
 	desc[patched]="${O#"$TOP"/}, as built from ${KTREE#"$TOP"/}"
@@ -89,19 +105,19 @@ for k in "${sides[@]}"; do
 	[ -f "${kb[$k]}/$IMAGE" ] || die "no kernel image in ${kb[$k]}"
 done
 
-# The bench program: one static binary for both sides, against the uAPI
-# headers of the first side (linux/iommufd.h and linux/vfio.h; it uses only
-# what the base has and defines the series' test ops itself).
+# The bench program: one static binary for both sides, against the patched
+# kernel's uAPI headers and its selftest header (iommufd_test.h: a series
+# only appends to it); what a kernel lacks it finds out at run time.
 bin=$B/msi-bench
-hdr=${kb[${sides[0]}]}/usr/include
+hdr=${kb[patched]}/usr/include
 [ -f "$hdr/linux/iommufd.h" ] || die "no uAPI headers in $hdr"
 run "${CROSS_COMPILE}gcc" -O2 -Wall -Wextra -Werror -static -isystem "$hdr" \
+	-I "${tree[patched]}/drivers/iommu/iommufd" \
 	-o "$bin" "$TOP/tests/bench/msi-bench.c"
 
 # Struct sizes from DWARF: the few objects that define or use them, rebuilt
 # out of tree with the kernel's .config plus CONFIG_DEBUG_INFO_DWARF5.
-STRUCTS="msi_desc:kernel/irq/msi.o iommufd_device:drivers/iommu/iommufd/device.o
-iommufd_hwpt_paging:drivers/iommu/iommufd/device.o iommu_domain:drivers/iommu/iommu.o"
+STRUCTS=$(awk '!/^#/ && NF { print $1 ":" $2 }' "$TOP/tests/bench/structs.$BASE")
 sizes=$B/sizes-$mode
 rm -rf "$sizes"
 mkdir -p "$sizes"
@@ -138,6 +154,13 @@ struct_sizes() { # <side>
 for k in "${sides[@]}"; do
 	size -A "${kb[$k]}/vmlinux" > "$sizes/$k.size-A"
 	size "${kb[$k]}/vmlinux" > "$sizes/$k.size"
+	# The selftest's own symbols, to report its share of the growth apart.
+	st=${kb[$k]}/drivers/iommu/iommufd/selftest.o
+	if [ -f "$st" ]; then
+		"${CROSS_COMPILE}nm" --defined-only "$st" | awk '{ print $3 }' | sort -u > "$sizes/$k.selftest-syms"
+	else
+		: > "$sizes/$k.selftest-syms"
+	fi
 	if [ "$mode" = full ]; then
 		say "struct sizes of $k (pahole on DWARF objects in $B/dwarf-$k)"
 		struct_sizes "$k"
@@ -163,10 +186,16 @@ for k in "${sides[@]}"; do
 done
 
 runs=$B/runs-$mode
+[ "$clock" = wall ] && runs+=-wall
 rm -rf "$runs"
 mkdir -p "$runs"
 sel=msi-bench
 [ "$mode" = smoke ] && sel=msi-bench:smoke
+if [ "$clock" = icount ]; then
+	sel=msi-bench:icount
+	[ "$mode" = smoke ] && sel=msi-bench:smoke-icount
+	export QEMU_ICOUNT=shift=0,sleep=off
+fi
 # The host is shared (other builds and guests): TCG timings are only as good
 # as the CPUs the guest gets. Before each boot wait, up to BENCH_IDLE_WAIT
 # seconds (default 60; smoke 0), for a quiet host (under 15% busy over 2 s);
@@ -174,6 +203,8 @@ sel=msi-bench
 # (QEMU's), as a share of both CPUs, into <runs>/<side>-<round>.foreign.
 idle_wait=${BENCH_IDLE_WAIT:-60}
 [ "$mode" = smoke ] && idle_wait=${BENCH_IDLE_WAIT:-0}
+# icount needs no quiet host: that is the point of it.
+[ "$clock" = icount ] && idle_wait=0
 hz=$(getconf CLK_TCK)
 ncpu=$(nproc)
 host_busy() { # jiffies busy and total, all CPUs
@@ -219,7 +250,8 @@ for r in $(seq 1 "$rounds"); do
 done
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
-args=(--mode "$mode" --rounds "$rounds" --runs "$runs" --sizes "$sizes" --out "$out"
+args=(--mode "$mode" --clock "$clock" --base "$BASE" --workloads "$TOP/tests/bench/workloads.$BASE"
+      --structs "$TOP/tests/bench/structs.$BASE" --rounds "$rounds" --runs "$runs" --sizes "$sizes" --out "$out"
       --seconds "$(( $(date +%s) - start ))" --load "$load_start" --load "$load_end"
       --qemu "$(qemu-system-aarch64 --version | head -1)")
 for k in "${sides[@]}"; do args+=(--side "$k=${desc[$k]}"); done
