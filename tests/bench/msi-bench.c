@@ -103,6 +103,7 @@ struct bctx {
 	int fd;
 	__u32 ioas, stdev, idev, hwpt[2];
 	__u32 flags;
+	unsigned int replaces;	/* replace: to hwpt[replaces % 2] next */
 	/* edu */
 	struct edu_dev dev;
 	void *buf;
@@ -388,9 +389,11 @@ static int step_attach(struct bctx *c, unsigned int i)
 	return ret ?: iommufd_destroy(c->fd, stdev);
 }
 
+/* Never to the HWPT it is on: each replace is a real one, whatever n is. */
 static int step_replace(struct bctx *c, unsigned int i)
 {
-	return mock_replace(c->fd, c->stdev, c->hwpt[i % 2]);
+	(void)i;
+	return mock_replace(c->fd, c->stdev, c->hwpt[c->replaces++ % 2]);
 }
 
 static int step_prepare(struct bctx *c, unsigned int i)
@@ -483,7 +486,8 @@ static int step_edu_attach(struct bctx *c, unsigned int i)
 
 static int step_edu_replace(struct bctx *c, unsigned int i)
 {
-	return edu_attach(&c->dev, c->ehwpt[(i + 1) % 2], &c->attached);
+	(void)i;
+	return edu_attach(&c->dev, c->ehwpt[++c->replaces % 2], &c->attached);
 }
 
 static int step_msi_enable(struct bctx *c, unsigned int i)
