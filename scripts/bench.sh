@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 # What the series costs against the base kernel, measured side by side
 # ("make bench", "make bench-smoke"):
-#   bench.sh full     build the base kernel (tag base, in build/<BASE>/base-tree ->
-#                     build/<BASE>/e2e-base/arm64-plain, as make e2e-base does) and
-#                     the patched one (branch series, in the worktree
-#                     build/<BASE>/bench/series-tree -> build/<BASE>/bench/arm64-plain) from
-#                     the same configs; struct sizes with pahole from a few
+#   bench.sh full     build the patched kernel (branch series) then the base one (tag
+#                     base), incrementally, in one worktree and build directory, those
+#                     of make e2e-base (build/<BASE>/base-tree ->
+#                     build/<BASE>/e2e-base/arm64-plain; the base last, so that
+#                     make e2e-base finds its kernel there), from the same configs,
+#                     what is measured of each copied to build/<BASE>/bench/kernel-<side>;
+#                     struct sizes with pahole from a few
 #                     objects rebuilt with DWARF in build/<BASE>/bench/dwarf-<k>;
 #                     then boot each kernel in turn (base patched base ...),
 #                     each boot running tests/bench/msi-bench in the arm64 guest.
@@ -57,37 +59,90 @@ rm -f "$out.txt" "$out.json"
 start=$(date +%s)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# Kernel builds are niced: the machine is shared.
+# Kernel builds are niced (BENCH_NICE, default 19): the machine is shared.
+nice=${BENCH_NICE:-19}
 build_kernel() { # <tree> <build-root>
-	KTREE=$1 BDIR=$2 run nice -n 19 "$TOP/scripts/build-kernel.sh" arm64 plain
+	KTREE=$1 BDIR=$2 run nice -n "$nice" "$TOP/scripts/build-kernel.sh" arm64 plain
 }
+
+# Struct sizes from DWARF: the few objects that define or use them, rebuilt
+# out of tree with the kernel's .config plus CONFIG_DEBUG_INFO_DWARF5.
+STRUCTS=$(awk '!/^#/ && NF { print $1 ":" $2 }' "$TOP/tests/bench/structs.$BASE")
+struct_sizes() { # <side>
+	local k=$1 d=$B/dwarf-$1 objs s obj
+	mkdir -p "$d"
+	if ! cmp -s "${kb[$k]}/.config" "$d/.config.kernel"; then
+		cp "${kb[$k]}/.config" "$d/.config.kernel"
+		cp "${kb[$k]}/.config" "$d/.config"
+		"${tree[$k]}/scripts/config" --file "$d/.config" -d DEBUG_INFO_NONE \
+			-e DEBUG_INFO_DWARF5 -d DEBUG_INFO_REDUCED -d DEBUG_INFO_SPLIT \
+			-d DEBUG_INFO_BTF -d GDB_SCRIPTS
+		run nice -n "$nice" make -s -C "${tree[$k]}" O="$d" ARCH="$KARCH" \
+			CROSS_COMPILE="$CROSS_COMPILE" olddefconfig
+		# Only debug info may differ from the kernel that is measured.
+		if diff <(grep -vE 'DEBUG_INFO|PAHOLE|GDB_SCRIPTS|^#|^$' "$d/.config.kernel") \
+			<(grep -vE 'DEBUG_INFO|PAHOLE|GDB_SCRIPTS|^#|^$' "$d/.config") >&2; then :; else
+			rm -f "$d/.config.kernel"
+			die "DWARF config of $k differs from its kernel's beyond debug info"
+		fi
+	fi
+	objs=$(echo "$STRUCTS" | tr ' ' '\n' | cut -d: -f2 | sort -u)
+	run nice -n "$nice" make -s -C "${tree[$k]}" O="$d" \
+		ARCH="$KARCH" CROSS_COMPILE="$CROSS_COMPILE" CC="ccache ${CROSS_COMPILE}gcc" \
+		-j"$(nproc)" $objs
+	for s in $STRUCTS; do
+		obj=$d/${s#*:}
+		pahole -C "${s%%:*}" "$obj" > "$sizes/$k.${s%%:*}.pahole" ||
+			die "pahole -C ${s%%:*} $obj failed"
+		grep -q '/\* size: ' "$sizes/$k.${s%%:*}.pahole" ||
+			die "pahole found no struct ${s%%:*} in $obj"
+	done
+}
+sizes=$B/sizes-$mode
+rm -rf "$sizes"
+mkdir -p "$sizes"
 
 # names, trees and kernel builds of the two sides
 declare -A tree kb desc
 if [ "$mode" = full ]; then
-	tree[base]=$BDIR/base-tree
-	if [ ! -d "${tree[base]}" ]; then
-		kgit worktree add -q --detach "${tree[base]}" base
-	else
-		git -C "${tree[base]}" checkout -q --detach base
-	fi
-	tree[patched]=$B/series-tree
-	if [ ! -d "${tree[patched]}" ]; then
-		kgit worktree add -q --detach "${tree[patched]}" series
-	else
-		git -C "${tree[patched]}" checkout -q --detach series
-	fi
-	kb[base]=$BDIR/e2e-base/arm64-plain
-	kb[patched]=$B/arm64-plain
-	say "building the base kernel (tag base)"
-	build_kernel "${tree[base]}" "$BDIR/e2e-base"
-	say "building the patched kernel (branch series)"
-	build_kernel "${tree[patched]}" "$B"
-	desc[base]="tag base $(git -C "${tree[base]}" rev-parse --short=12 HEAD)"
-	desc[patched]="branch series $(git -C "${tree[patched]}" rev-parse --short=12 HEAD), $(git -C "${tree[patched]}" rev-list --count base..HEAD) patches"
+	# One worktree and one build directory for both kernels, those of make
+	# e2e-base (build/<BASE>/base-tree -> build/<BASE>/e2e-base/arm64-plain):
+	# the patched kernel first, then the base, each an incremental rebuild
+	# of what the series changes (a cold bench costs one kernel build, not
+	# two); the base is built last, so make e2e-base finds its kernel. What
+	# is measured of each is copied to build/<BASE>/bench/kernel-<side>.
+	wt=$BDIR/base-tree
+	[ -d "$wt" ] || kgit worktree add -q --detach "$wt" base
+	declare -A rev=([patched]=series [base]=base)
+	for k in patched base; do
+		git -C "$wt" checkout -q --detach "${rev[$k]}"
+		tree[$k]=$wt
+		say "building the $k kernel (${rev[$k]}) in ${wt#"$TOP"/}"
+		build_kernel "$wt" "$BDIR/e2e-base"
+		kb[$k]=$B/kernel-$k
+		rm -rf "${kb[$k]}"
+		mkdir -p "${kb[$k]}/$(dirname "$IMAGE")" "${kb[$k]}/usr" "${kb[$k]}/drivers/iommu/iommufd"
+		o=$BDIR/e2e-base/arm64-plain
+		cp "$o/$IMAGE" "${kb[$k]}/$IMAGE"
+		cp "$o/vmlinux" "$o/.config" "${kb[$k]}/"
+		cp -r "$o/usr/include" "${kb[$k]}/usr/"
+		cp "$o/usr/gen_init_cpio" "${kb[$k]}/usr/"
+		[ ! -f "$o/drivers/iommu/iommufd/selftest.o" ] ||
+			cp "$o/drivers/iommu/iommufd/selftest.o" "${kb[$k]}/drivers/iommu/iommufd/"
+		if [ "$k" = patched ]; then
+			# the selftest header of the patched tree, for the bench program
+			cp "$wt/drivers/iommu/iommufd/iommufd_test.h" "${kb[$k]}/drivers/iommu/iommufd/"
+			desc[$k]="branch series $(git -C "$wt" rev-parse --short=12 HEAD), $(git -C "$wt" rev-list --count base..HEAD) patches"
+		else
+			desc[$k]="tag base $(git -C "$wt" rev-parse --short=12 HEAD)"
+		fi
+		say "struct sizes of $k (pahole on DWARF objects in $B/dwarf-$k)"
+		struct_sizes "$k"
+	done
 else
 	kb[patched]=$O
 	tree[patched]=$KTREE
+	inc_test=$KTREE/drivers/iommu/iommufd
 	[ -f "${kb[patched]}/$IMAGE" ] && [ -f "${kb[patched]}/vmlinux" ] ||
 		die "bench-smoke: no kernel in ${kb[patched]} (make check's arm64 stage builds it; or: make kernel)"
 	desc[patched]="${O#"$TOP"/}, as built from ${KTREE#"$TOP"/}"
@@ -112,45 +167,9 @@ bin=$B/msi-bench
 hdr=${kb[patched]}/usr/include
 [ -f "$hdr/linux/iommufd.h" ] || die "no uAPI headers in $hdr"
 run "${CROSS_COMPILE}gcc" -O2 -Wall -Wextra -Werror -static -isystem "$hdr" \
-	-I "${tree[patched]}/drivers/iommu/iommufd" \
+	-I "${inc_test:-${kb[patched]}/drivers/iommu/iommufd}" \
 	-o "$bin" "$TOP/tests/bench/msi-bench.c"
 
-# Struct sizes from DWARF: the few objects that define or use them, rebuilt
-# out of tree with the kernel's .config plus CONFIG_DEBUG_INFO_DWARF5.
-STRUCTS=$(awk '!/^#/ && NF { print $1 ":" $2 }' "$TOP/tests/bench/structs.$BASE")
-sizes=$B/sizes-$mode
-rm -rf "$sizes"
-mkdir -p "$sizes"
-struct_sizes() { # <side>
-	local k=$1 d=$B/dwarf-$1 objs s obj
-	mkdir -p "$d"
-	if ! cmp -s "${kb[$k]}/.config" "$d/.config.kernel"; then
-		cp "${kb[$k]}/.config" "$d/.config.kernel"
-		cp "${kb[$k]}/.config" "$d/.config"
-		"${tree[$k]}/scripts/config" --file "$d/.config" -d DEBUG_INFO_NONE \
-			-e DEBUG_INFO_DWARF5 -d DEBUG_INFO_REDUCED -d DEBUG_INFO_SPLIT \
-			-d DEBUG_INFO_BTF -d GDB_SCRIPTS
-		run nice -n 19 make -s -C "${tree[$k]}" O="$d" ARCH="$KARCH" \
-			CROSS_COMPILE="$CROSS_COMPILE" olddefconfig
-		# Only debug info may differ from the kernel that is measured.
-		if diff <(grep -vE 'DEBUG_INFO|PAHOLE|GDB_SCRIPTS|^#|^$' "$d/.config.kernel") \
-			<(grep -vE 'DEBUG_INFO|PAHOLE|GDB_SCRIPTS|^#|^$' "$d/.config") >&2; then :; else
-			rm -f "$d/.config.kernel"
-			die "DWARF config of $k differs from its kernel's beyond debug info"
-		fi
-	fi
-	objs=$(echo "$STRUCTS" | tr ' ' '\n' | cut -d: -f2 | sort -u)
-	run nice -n 19 make -s -C "${tree[$k]}" O="$d" \
-		ARCH="$KARCH" CROSS_COMPILE="$CROSS_COMPILE" CC="ccache ${CROSS_COMPILE}gcc" \
-		-j"$(nproc)" $objs
-	for s in $STRUCTS; do
-		obj=$d/${s#*:}
-		pahole -C "${s%%:*}" "$obj" > "$sizes/$k.${s%%:*}.pahole" ||
-			die "pahole -C ${s%%:*} $obj failed"
-		grep -q '/\* size: ' "$sizes/$k.${s%%:*}.pahole" ||
-			die "pahole found no struct ${s%%:*} in $obj"
-	done
-}
 for k in "${sides[@]}"; do
 	size -A "${kb[$k]}/vmlinux" > "$sizes/$k.size-A"
 	size "${kb[$k]}/vmlinux" > "$sizes/$k.size"
@@ -160,10 +179,6 @@ for k in "${sides[@]}"; do
 		"${CROSS_COMPILE}nm" --defined-only "$st" | awk '{ print $3 }' | sort -u > "$sizes/$k.selftest-syms"
 	else
 		: > "$sizes/$k.selftest-syms"
-	fi
-	if [ "$mode" = full ]; then
-		say "struct sizes of $k (pahole on DWARF objects in $B/dwarf-$k)"
-		struct_sizes "$k"
 	fi
 done
 # Exact code and data deltas, by symbol (size(1) sees page-padded sections).
