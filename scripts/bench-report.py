@@ -425,7 +425,8 @@ def main():
         L.append('spread across boots (max-min)/median, worst workload of either kernel: %.4f%%'
                  % (100 * sp))
         L.append('cells: per iteration, median [min..max] over the boots of each boot\'s'
-                 ' median batch (%s batches after a warm-up)' % infos['patched'].get('batches'))
+                 ' smallest batch (of %s after a warm-up: the one with the fewest timer ticks)'
+                 % infos['patched'].get('batches'))
     else:
         L.append('cells: per iteration, median [min..max] over the rounds of each boot\'s best'
                  ' batch; ratio: median [min..max] of the per-round patched/base')
