@@ -268,6 +268,6 @@ load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 args=(--mode "$mode" --clock "$clock" --base "$BASE" --workloads "$TOP/tests/bench/workloads.$BASE"
       --structs "$TOP/tests/bench/structs.$BASE" --rounds "$rounds" --runs "$runs" --sizes "$sizes" --out "$out"
       --seconds "$(( $(date +%s) - start ))" --load "$load_start" --load "$load_end"
-      --qemu "$(qemu-system-aarch64 --version | head -1)")
+      --qemu "$("$QEMU" --version | head -1) ($QEMU)")
 for k in "${sides[@]}"; do args+=(--side "$k=${desc[$k]}"); done
 python3 "$TOP/scripts/bench-report.py" "${args[@]}"
