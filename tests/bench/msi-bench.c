@@ -22,9 +22,11 @@
  * does. The batches of one boot then differ only by the interrupts that
  * land in them (a timer tick is some 10,000 instructions, at a phase that
  * differs between two kernels) and by the workload's own rhythm (slab
- * refills): a boot's value is its smallest batch, the one with the least
- * of that, 5 batches after the warm-up. In wall mode (TCG's real time,
- * noisy) it is the best of 15 batches too: host load only ever slows one.
+ * refills). The batches are short, about 300,000 instructions or one
+ * operation (a tick every 4,000,000 at HZ=250), and 15 of them, so that
+ * some have no tick: a boot's value is its smallest batch, the one with the
+ * least of that. In wall mode (TCG's real time, noisy) it is the best of 15
+ * batches, 20 times longer, too: host load only ever slows one.
  *
  * What a kernel lacks is found out at run time, never assumed:
  *  - the mock's software MSI window (MOCK_FLAGS_DEVICE_SW_MSI: EINVAL
@@ -43,9 +45,8 @@
  *   BENCH <workload> <value> <unit> <n> <batch>/<batch>/...   (per iteration)
  *   BENCH <workload> na <why>          (not-in-kernel:<feature> or slot)
  * Arguments (after the init's "-f"): words of "smoke" (a tenth of the
- * iterations, 3 batches), "icount" (the clock counts instructions: a fifth
- * of the wall clock's iterations are enough, 5 batches) or neither (wall
- * clock, 15 batches).
+ * iterations, 3 batches), "icount" (the clock counts instructions: short
+ * batches, 15) or neither (wall clock, batches 20 times longer, 15).
  */
 #define _GNU_SOURCE
 #include <termios.h>
@@ -648,7 +649,7 @@ struct workload {
 	const char *label;
 	unsigned int needs;	/* F_* */
 	const char *slot;	/* not measurable yet: why */
-	unsigned int n;		/* iterations per batch (icount; wall: x5; smoke: /10) */
+	unsigned int n;		/* iterations per batch (icount; wall: x20; smoke: /10) */
 	int (*setup)(struct bctx *c);
 	int (*step)(struct bctx *c, unsigned int i);
 	void (*teardown)(struct bctx *c);
@@ -656,49 +657,49 @@ struct workload {
 
 static const struct workload workloads[] = {
 	{ "null_ioctl", "mock", "IOMMU_TEST_CMD with an unknown op: the ioctl floor",
-	  0, NULL, 1000, mock_setup, step_null, mock_teardown },
+	  0, NULL, 500, mock_setup, step_null, mock_teardown },
 	{ "attach_plain", "mock",
 	  "attach+detach of a mock device (create, bind, attach to the IOAS's domain, back), no MSI window",
-	  0, NULL, 100, mock_setup, step_attach, mock_teardown },
+	  0, NULL, 2, mock_setup, step_attach, mock_teardown },
 	{ "attach_msi", "mock",
 	  "the same, a device with the mock's SW_MSI window, a doorbell mapped in the domain",
-	  F_MOCK_SW_MSI | F_PREPARE, NULL, 100, mock_setup_msi, step_attach, mock_teardown },
+	  F_MOCK_SW_MSI | F_PREPARE, NULL, 2, mock_setup_msi, step_attach, mock_teardown },
 	{ "replace_plain", "mock", "replace between 2 paging HWPTs, no window",
-	  0, NULL, 400, mock_setup, step_replace, mock_teardown },
+	  0, NULL, 30, mock_setup, step_replace, mock_teardown },
 	{ "replace_msi", "mock",
 	  "replace between 2 paging HWPTs, SW_MSI window, one doorbell to install",
-	  F_MOCK_SW_MSI | F_PREPARE, NULL, 400, mock_setup_msi, step_replace, mock_teardown },
+	  F_MOCK_SW_MSI | F_PREPARE, NULL, 30, mock_setup_msi, step_replace, mock_teardown },
 	{ "prepare_msi", "mock",
 	  "MSI prepare + compose (IOMMU_TEST_OP_MD_PREPARE_MSI), SW_MSI window, doorbell mapped",
-	  F_MOCK_SW_MSI | F_PREPARE, NULL, 400, mock_setup_msi, step_prepare, mock_teardown },
+	  F_MOCK_SW_MSI | F_PREPARE, NULL, 200, mock_setup_msi, step_prepare, mock_teardown },
 	{ "edu_attach", "edu",
 	  "attach+detach of edu to an IOAS (SMMUv3, default window; MSI off: no doorbell yet)",
-	  F_EDU, NULL, 50, edu_open, step_edu_attach, edu_teardown },
+	  F_EDU, NULL, 4, edu_open, step_edu_attach, edu_teardown },
 	{ "edu_replace", "edu",
 	  "replace of edu between 2 paging HWPTs, MSI on: the doorbell is installed each time",
-	  F_EDU, NULL, 100, edu_up_hwpts, step_edu_replace, edu_teardown },
+	  F_EDU, NULL, 20, edu_up_hwpts, step_edu_replace, edu_teardown },
 	{ "msi_enable", "edu",
 	  "VFIO_DEVICE_SET_IRQS MSI disable + enable (ITS vector, iommu_dma_prepare_msi, compose)",
-	  F_EDU, NULL, 50, edu_up, step_msi_enable, edu_teardown },
+	  F_EDU, NULL, 3, edu_up, step_msi_enable, edu_teardown },
 	{ "window_option", "edu",
 	  "IOMMU_OPTION_SW_MSI_START set + get on edu, bound, not attached",
-	  F_EDU | F_SW_MSI_OPT, NULL, 200, edu_open, step_window_option, edu_teardown },
+	  F_EDU | F_SW_MSI_OPT, NULL, 100, edu_open, step_window_option, edu_teardown },
 	{ "doorbell_option", "edu",
 	  "the guest's MSI doorbell address of a vDEVICE: set + change",
 	  F_EDU | F_NESTED, "needs the guest-doorbell-per-vDEVICE uAPI, not in the series yet (docs/design-guest-doorbell.md)",
 	  0, NULL, NULL, NULL },
 	{ "nested_attach", "edu",
 	  "vIOMMU + vDEVICE + nested HWPT (vSTE bypass) alloc, attach, back to S2, destroy; MSI on",
-	  F_EDU | F_NESTED, NULL, 20, nested_base_msi, step_nested_attach, edu_teardown },
+	  F_EDU | F_NESTED, NULL, 8, nested_base_msi, step_nested_attach, edu_teardown },
 	{ "irq_default", "edu",
 	  "one delivered edu MSI (raise, SMMUv3, ITS LPI, eventfd, poll + read, ack): default window",
-	  F_EDU, NULL, 500, edu_up, step_irq, edu_teardown },
+	  F_EDU, NULL, 100, edu_up, step_irq, edu_teardown },
 	{ "irq_chosen", "edu",
 	  "the same, window chosen with IOMMU_OPTION_SW_MSI_START (0xa000000, 1 MiB)",
-	  F_EDU | F_SW_MSI_OPT, NULL, 500, edu_up_chosen, step_irq, edu_teardown },
+	  F_EDU | F_SW_MSI_OPT, NULL, 100, edu_up_chosen, step_irq, edu_teardown },
 	{ "irq_nested", "edu",
 	  "the same through a nested HWPT (vIOMMU, vDEVICE, vSTE bypass), doorbell at the window",
-	  F_EDU | F_NESTED, NULL, 500, nested_up, step_irq, edu_teardown },
+	  F_EDU | F_NESTED, NULL, 100, nested_up, step_irq, edu_teardown },
 	{ "irq_nested_doorbell", "edu",
 	  "the same, nested, the device programmed with the guest's own doorbell IOVA",
 	  F_EDU | F_NESTED, "needs the guest-doorbell-per-vDEVICE uAPI, not in the series yet (docs/design-guest-doorbell.md)",
@@ -767,7 +768,7 @@ static bool run_workload(const struct workload *w)
 		printf("BENCH %s na not-in-kernel:%s\n", w->name, feature_names[f]);
 		return true;
 	}
-	n = w->n * (icount ? 1 : 5) / scale ?: 1;
+	n = w->n * (icount ? 1 : 20) / scale ?: 1;
 	memset(&c, 0, sizeof(c));
 	c.fd = -1;
 	edu_dev_init(&c.dev);
@@ -812,8 +813,6 @@ int main(int argc, char **argv)
 		if (strstr(argv[i], "icount"))
 			icount = true;
 	}
-	if (icount)
-		batches = 5;
 	if (scale > 1)
 		batches = 3;
 	ktap_plan(1 + ARRAY_SIZE(workloads));
