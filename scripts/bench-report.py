@@ -181,7 +181,7 @@ def summarize(samples):
 
 
 def fmt(v):
-    return '%.0f' % v if v >= 100 else '%.1f' % v
+    return '%.0f' % v if v >= 10000 else '%.1f' % v
 
 
 def cell(s):
