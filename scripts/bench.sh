@@ -62,11 +62,11 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 # Kernel builds are niced (BENCH_NICE, default 19): the machine is shared.
 nice=${BENCH_NICE:-19}
 # A rebuild must give the same kernel: the version string (build number,
-# time, user, host) seeds the guest's random pool (add_device_randomness()
-# of the utsname), and with it whatever the kernel randomizes: with a new
-# string at each rebuild, one base build attached edu in 74,099
-# instructions, the next in 75,465 (every other workload the same to the
-# instruction). Fixed, as reproducible builds do.
+# time, user, host) goes into the guest's random pool (random_init() mixes
+# in the utsname), most likely how, with a new string at each rebuild, one
+# base build attached edu in 74,099 instructions and the next in 75,465
+# (every other workload the same to the instruction). Fixed, as
+# reproducible builds do.
 build_kernel() { # <tree> <build-root>
 	KBUILD_BUILD_TIMESTAMP="2025-01-01 00:00:00 UTC" KBUILD_BUILD_VERSION=1 \
 	KBUILD_BUILD_USER=msi-doorbell KBUILD_BUILD_HOST=bench \
