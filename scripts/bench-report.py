@@ -409,7 +409,8 @@ def main():
     else:
         L.append('clock: WALL TIME under TCG on a shared host: NOISY, figures in ns; read the'
                  ' ranges, not the medians')
-        L.append('%d rounds, one boot per kernel per round, interleaved' % a.rounds)
+        L.append('%d round%s, one boot per kernel per round, interleaved'
+                 % (a.rounds, 's' if a.rounds > 1 else ''))
     for s in sides:
         L.append('  %-8s %s' % (s + ':', desc[s]))
     if not have_base:
