@@ -298,11 +298,15 @@ static bool probe_edu(void)
 	ret = edu_open_bind(&d, &edu);
 	if (ret)
 		goto out;
+	/*
+	 * GET: the window of the next attach on mainline (the SMMUv3's), the
+	 * value SET stored on 6.12 (0 until then).
+	 */
 	ret = iommu_option(d.iommufd, d.devid, OPT_SW_MSI_START, IOMMU_OPTION_OP_GET, &val);
-	if (!ret && val == SW_MSI_WINDOW) {
+	if (!ret && (val == SW_MSI_WINDOW || val == 0)) {
 		features |= F_SW_MSI_OPT;
 	} else if (!ret) {
-		diag("IOMMU_OPTION_SW_MSI_START GET on edu: 0x%llx, expected the SMMUv3 window 0x%llx",
+		diag("IOMMU_OPTION_SW_MSI_START GET on edu: 0x%llx, expected the SMMUv3 window 0x%llx (or 0: not set)",
 		     (unsigned long long)val, SW_MSI_WINDOW);
 		ret = -EPROTO;
 		goto out;
