@@ -2,76 +2,155 @@
 # SPDX-License-Identifier: GPL-2.0
 # What the series costs against the base kernel, measured side by side
 # ("make bench", "make bench-smoke"):
-#   bench.sh full     build the base kernel (tag base, in build/<BASE>/base-tree ->
-#                     build/<BASE>/e2e-base/arm64-plain, as make e2e-base does) and
-#                     the patched one (branch series, in the worktree
-#                     build/<BASE>/bench/series-tree -> build/<BASE>/bench/arm64-plain) from
-#                     the same configs; struct sizes with pahole from a few
+#   bench.sh full     build the patched kernel (branch series) then the base one (tag
+#                     base), incrementally, in one worktree and build directory, those
+#                     of make e2e-base (build/<BASE>/base-tree ->
+#                     build/<BASE>/e2e-base/arm64-plain; the base last, so that
+#                     make e2e-base finds its kernel there), from the same configs,
+#                     what is measured of each copied to build/<BASE>/bench/kernel-<side>;
+#                     struct sizes with pahole from a few
 #                     objects rebuilt with DWARF in build/<BASE>/bench/dwarf-<k>;
-#                     then ROUNDS (default 5) rounds of one boot per kernel,
-#                     interleaved (base patched base patched ...), each
-#                     running tests/bench/msi-bench in the arm64 guest,
-#                     after waiting (BENCH_IDLE_WAIT, 60 s) for a quiet host.
-#   bench.sh smoke    one round of a tenth of the work (3 batches) on the kernels that
-#                     are already built: build/<BASE>/arm64-plain (what make check
-#                     builds) and, when built, build/<BASE>/e2e-base/arm64-plain;
-#                     builds no kernel and runs no pahole.
-# Writes build/results/<BASE>/bench.{txt,json} (smoke: bench-smoke.{txt,json});
-# raw runs in build/<BASE>/bench/runs-<mode>/. Fails when any run fails or any
-# number is missing (scripts/bench-report.py); missing a goal is reported
-# in the table, not an error. The bench program knows the 6.12 series' mock
-# test ops: on mainline it waits for the series (make BASE=6.12 bench).
+#                     then boot each kernel in turn (base patched base ...),
+#                     each boot running tests/bench/msi-bench in the arm64 guest.
+#   bench.sh smoke    one short round on the kernels that are already built:
+#                     build/<BASE>/arm64-plain (what make check builds) and, when
+#                     built, build/<BASE>/e2e-base/arm64-plain; builds no kernel
+#                     and runs no pahole.
+# BENCH_CLOCK (default icount):
+#   icount  QEMU's -icount shift=0,sleep=off, one vCPU, single-threaded TCG:
+#           guest time is the instruction count, the same boot after boot
+#           whatever the host does. BOOTS (default 3, smoke 1) boots per
+#           kernel, only to show that the figures repeat (the table gives
+#           their spread); no waiting for a quiet host.
+#   wall    TCG's real time, labelled noisy (what icount cannot model, see
+#           README "Cost"): ROUNDS (default 5, smoke 1) rounds of one boot per
+#           kernel, the old way: two vCPUs, MTTCG, after waiting
+#           (BENCH_IDLE_WAIT, 60 s; smoke 0) for a quiet host.
+# The workloads and goals of the base are tests/bench/workloads.<BASE>, the
+# structs tests/bench/structs.<BASE>.
+# Writes build/results/<BASE>/bench[-wall].{txt,json} (smoke: bench-smoke[-wall]);
+# raw runs in build/<BASE>/bench/runs-<mode>[-wall]/. Fails when any run fails or
+# any number is missing (scripts/bench-report.py); missing a goal is reported
+# in the table, not an error.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 mode=${1:-full}
-case "$mode" in
-full) rounds=${ROUNDS:-5} ;;
-smoke) rounds=1 ;;
-*) die "usage: bench.sh full|smoke" ;;
+clock=${BENCH_CLOCK:-icount}
+case "$mode/$clock" in
+full/icount) rounds=${BOOTS:-3} ;;
+smoke/icount) rounds=${BOOTS:-1} ;;
+full/wall) rounds=${ROUNDS:-5} ;;
+smoke/wall) rounds=1 ;;
+*) die "usage: [BENCH_CLOCK=icount|wall] bench.sh full|smoke" ;;
 esac
-[ "$rounds" -ge 1 ] || die "ROUNDS must be at least 1"
+[ "$rounds" -ge 1 ] || die "BOOTS/ROUNDS must be at least 1"
+[ -f "$TOP/tests/bench/workloads.$BASE" ] || die "no tests/bench/workloads.$BASE"
+[ -f "$TOP/tests/bench/structs.$BASE" ] || die "no tests/bench/structs.$BASE"
 load_arch arm64 plain
 B=$BDIR/bench
 mkdir -p "$B" "$RESROOT"
 export QEMU_TIMEOUT=${QEMU_TIMEOUT:-600}
 out=$RESROOT/bench
 [ "$mode" = smoke ] && out=$RESROOT/bench-smoke
+[ "$clock" = wall ] && out+=-wall
 # No stale table survives a failed run.
 rm -f "$out.txt" "$out.json"
 start=$(date +%s)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
-# Kernel builds are niced: the machine is shared.
+# Kernel builds are niced (BENCH_NICE, default 19): the machine is shared.
+nice=${BENCH_NICE:-19}
+# A rebuild must give the same kernel: the version string (build number,
+# time, user, host) goes into the guest's random pool (random_init() mixes
+# in the utsname), most likely how, with a new string at each rebuild, one
+# base build attached edu in 74,099 instructions and the next in 75,465
+# (every other workload the same to the instruction). Fixed, as
+# reproducible builds do.
 build_kernel() { # <tree> <build-root>
-	KTREE=$1 BDIR=$2 run nice -n 19 "$TOP/scripts/build-kernel.sh" arm64 plain
+	KBUILD_BUILD_TIMESTAMP="2025-01-01 00:00:00 UTC" KBUILD_BUILD_VERSION=1 \
+	KBUILD_BUILD_USER=msi-doorbell KBUILD_BUILD_HOST=bench \
+	KTREE=$1 BDIR=$2 run nice -n "$nice" "$TOP/scripts/build-kernel.sh" arm64 plain
 }
+
+# Struct sizes from DWARF: the few objects that define or use them, rebuilt
+# out of tree with the kernel's .config plus CONFIG_DEBUG_INFO_DWARF5.
+STRUCTS=$(awk '!/^#/ && NF { print $1 ":" $2 }' "$TOP/tests/bench/structs.$BASE")
+struct_sizes() { # <side>
+	local k=$1 d=$B/dwarf-$1 objs s obj
+	mkdir -p "$d"
+	if ! cmp -s "${kb[$k]}/.config" "$d/.config.kernel"; then
+		cp "${kb[$k]}/.config" "$d/.config.kernel"
+		cp "${kb[$k]}/.config" "$d/.config"
+		"${tree[$k]}/scripts/config" --file "$d/.config" -d DEBUG_INFO_NONE \
+			-e DEBUG_INFO_DWARF5 -d DEBUG_INFO_REDUCED -d DEBUG_INFO_SPLIT \
+			-d DEBUG_INFO_BTF -d GDB_SCRIPTS
+		run nice -n "$nice" make -s -C "${tree[$k]}" O="$d" ARCH="$KARCH" \
+			CROSS_COMPILE="$CROSS_COMPILE" olddefconfig
+		# Only debug info may differ from the kernel that is measured.
+		if diff <(grep -vE 'DEBUG_INFO|PAHOLE|GDB_SCRIPTS|^#|^$' "$d/.config.kernel") \
+			<(grep -vE 'DEBUG_INFO|PAHOLE|GDB_SCRIPTS|^#|^$' "$d/.config") >&2; then :; else
+			rm -f "$d/.config.kernel"
+			die "DWARF config of $k differs from its kernel's beyond debug info"
+		fi
+	fi
+	objs=$(echo "$STRUCTS" | tr ' ' '\n' | cut -d: -f2 | sort -u)
+	run nice -n "$nice" make -s -C "${tree[$k]}" O="$d" \
+		ARCH="$KARCH" CROSS_COMPILE="$CROSS_COMPILE" CC="ccache ${CROSS_COMPILE}gcc" \
+		-j"$(nproc)" $objs
+	for s in $STRUCTS; do
+		obj=$d/${s#*:}
+		pahole -C "${s%%:*}" "$obj" > "$sizes/$k.${s%%:*}.pahole" ||
+			die "pahole -C ${s%%:*} $obj failed"
+		grep -q '/\* size: ' "$sizes/$k.${s%%:*}.pahole" ||
+			die "pahole found no struct ${s%%:*} in $obj"
+	done
+}
+sizes=$B/sizes-$mode
+rm -rf "$sizes"
+mkdir -p "$sizes"
 
 # names, trees and kernel builds of the two sides
 declare -A tree kb desc
 if [ "$mode" = full ]; then
-	tree[base]=$BDIR/base-tree
-	if [ ! -d "${tree[base]}" ]; then
-		kgit worktree add -q --detach "${tree[base]}" base
-	else
-		git -C "${tree[base]}" checkout -q --detach base
-	fi
-	tree[patched]=$B/series-tree
-	if [ ! -d "${tree[patched]}" ]; then
-		kgit worktree add -q --detach "${tree[patched]}" series
-	else
-		git -C "${tree[patched]}" checkout -q --detach series
-	fi
-	kb[base]=$BDIR/e2e-base/arm64-plain
-	kb[patched]=$B/arm64-plain
-	say "building the base kernel (tag base)"
-	build_kernel "${tree[base]}" "$BDIR/e2e-base"
-	say "building the patched kernel (branch series)"
-	build_kernel "${tree[patched]}" "$B"
-	desc[base]="tag base $(git -C "${tree[base]}" rev-parse --short=12 HEAD)"
-	desc[patched]="branch series $(git -C "${tree[patched]}" rev-parse --short=12 HEAD), $(git -C "${tree[patched]}" rev-list --count base..HEAD) patches"
+	# One worktree and one build directory for both kernels, those of make
+	# e2e-base (build/<BASE>/base-tree -> build/<BASE>/e2e-base/arm64-plain):
+	# the patched kernel first, then the base, each an incremental rebuild
+	# of what the series changes (a cold bench costs one kernel build, not
+	# two); the base is built last, so make e2e-base finds its kernel. What
+	# is measured of each is copied to build/<BASE>/bench/kernel-<side>.
+	wt=$BDIR/base-tree
+	[ -d "$wt" ] || kgit worktree add -q --detach "$wt" base
+	declare -A rev=([patched]=series [base]=base)
+	for k in patched base; do
+		git -C "$wt" checkout -q --detach "${rev[$k]}"
+		tree[$k]=$wt
+		say "building the $k kernel (${rev[$k]}) in ${wt#"$TOP"/}"
+		build_kernel "$wt" "$BDIR/e2e-base"
+		kb[$k]=$B/kernel-$k
+		rm -rf "${kb[$k]}"
+		mkdir -p "${kb[$k]}/$(dirname "$IMAGE")" "${kb[$k]}/usr" "${kb[$k]}/drivers/iommu/iommufd"
+		o=$BDIR/e2e-base/arm64-plain
+		cp "$o/$IMAGE" "${kb[$k]}/$IMAGE"
+		cp "$o/vmlinux" "$o/.config" "${kb[$k]}/"
+		cp -r "$o/usr/include" "${kb[$k]}/usr/"
+		cp "$o/usr/gen_init_cpio" "${kb[$k]}/usr/"
+		[ ! -f "$o/drivers/iommu/iommufd/selftest.o" ] ||
+			cp "$o/drivers/iommu/iommufd/selftest.o" "${kb[$k]}/drivers/iommu/iommufd/"
+		if [ "$k" = patched ]; then
+			# the selftest header of the patched tree, for the bench program
+			cp "$wt/drivers/iommu/iommufd/iommufd_test.h" "${kb[$k]}/drivers/iommu/iommufd/"
+			desc[$k]="branch series $(git -C "$wt" rev-parse --short=12 HEAD), $(git -C "$wt" rev-list --count base..HEAD) patches"
+		else
+			desc[$k]="tag base $(git -C "$wt" rev-parse --short=12 HEAD)"
+		fi
+		say "struct sizes of $k (pahole on DWARF objects in $B/dwarf-$k)"
+		struct_sizes "$k"
+	done
 else
 	kb[patched]=$O
+	tree[patched]=$KTREE
+	inc_test=$KTREE/drivers/iommu/iommufd
 	[ -f "${kb[patched]}/$IMAGE" ] && [ -f "${kb[patched]}/vmlinux" ] ||
 		die "bench-smoke: no kernel in ${kb[patched]} (make check's arm64 stage builds it; or: make kernel)"
 	desc[patched]="${O#"$TOP"/}, as built from ${KTREE#"$TOP"/}"
@@ -89,58 +168,25 @@ for k in "${sides[@]}"; do
 	[ -f "${kb[$k]}/$IMAGE" ] || die "no kernel image in ${kb[$k]}"
 done
 
-# The bench program: one static binary for both sides, against the uAPI
-# headers of the first side (linux/iommufd.h and linux/vfio.h; it uses only
-# what the base has and defines the series' test ops itself).
+# The bench program: one static binary for both sides, against the patched
+# kernel's uAPI headers and its selftest header (iommufd_test.h: a series
+# only appends to it); what a kernel lacks it finds out at run time.
 bin=$B/msi-bench
-hdr=${kb[${sides[0]}]}/usr/include
+hdr=${kb[patched]}/usr/include
 [ -f "$hdr/linux/iommufd.h" ] || die "no uAPI headers in $hdr"
 run "${CROSS_COMPILE}gcc" -O2 -Wall -Wextra -Werror -static -isystem "$hdr" \
+	-I "${inc_test:-${kb[patched]}/drivers/iommu/iommufd}" \
 	-o "$bin" "$TOP/tests/bench/msi-bench.c"
 
-# Struct sizes from DWARF: the few objects that define or use them, rebuilt
-# out of tree with the kernel's .config plus CONFIG_DEBUG_INFO_DWARF5.
-STRUCTS="msi_desc:kernel/irq/msi.o iommufd_device:drivers/iommu/iommufd/device.o
-iommufd_hwpt_paging:drivers/iommu/iommufd/device.o iommu_domain:drivers/iommu/iommu.o"
-sizes=$B/sizes-$mode
-rm -rf "$sizes"
-mkdir -p "$sizes"
-struct_sizes() { # <side>
-	local k=$1 d=$B/dwarf-$1 objs s obj
-	mkdir -p "$d"
-	if ! cmp -s "${kb[$k]}/.config" "$d/.config.kernel"; then
-		cp "${kb[$k]}/.config" "$d/.config.kernel"
-		cp "${kb[$k]}/.config" "$d/.config"
-		"${tree[$k]}/scripts/config" --file "$d/.config" -d DEBUG_INFO_NONE \
-			-e DEBUG_INFO_DWARF5 -d DEBUG_INFO_REDUCED -d DEBUG_INFO_SPLIT \
-			-d DEBUG_INFO_BTF -d GDB_SCRIPTS
-		run nice -n 19 make -s -C "${tree[$k]}" O="$d" ARCH="$KARCH" \
-			CROSS_COMPILE="$CROSS_COMPILE" olddefconfig
-		# Only debug info may differ from the kernel that is measured.
-		if diff <(grep -vE 'DEBUG_INFO|PAHOLE|GDB_SCRIPTS|^#|^$' "$d/.config.kernel") \
-			<(grep -vE 'DEBUG_INFO|PAHOLE|GDB_SCRIPTS|^#|^$' "$d/.config") >&2; then :; else
-			rm -f "$d/.config.kernel"
-			die "DWARF config of $k differs from its kernel's beyond debug info"
-		fi
-	fi
-	objs=$(echo "$STRUCTS" | tr ' ' '\n' | cut -d: -f2 | sort -u)
-	run nice -n 19 make -s -C "${tree[$k]}" O="$d" \
-		ARCH="$KARCH" CROSS_COMPILE="$CROSS_COMPILE" CC="ccache ${CROSS_COMPILE}gcc" \
-		-j"$(nproc)" $objs
-	for s in $STRUCTS; do
-		obj=$d/${s#*:}
-		pahole -C "${s%%:*}" "$obj" > "$sizes/$k.${s%%:*}.pahole" ||
-			die "pahole -C ${s%%:*} $obj failed"
-		grep -q '/\* size: ' "$sizes/$k.${s%%:*}.pahole" ||
-			die "pahole found no struct ${s%%:*} in $obj"
-	done
-}
 for k in "${sides[@]}"; do
 	size -A "${kb[$k]}/vmlinux" > "$sizes/$k.size-A"
 	size "${kb[$k]}/vmlinux" > "$sizes/$k.size"
-	if [ "$mode" = full ]; then
-		say "struct sizes of $k (pahole on DWARF objects in $B/dwarf-$k)"
-		struct_sizes "$k"
+	# The selftest's own symbols, to report its share of the growth apart.
+	st=${kb[$k]}/drivers/iommu/iommufd/selftest.o
+	if [ -f "$st" ]; then
+		"${CROSS_COMPILE}nm" --defined-only "$st" | awk '{ print $3 }' | sort -u > "$sizes/$k.selftest-syms"
+	else
+		: > "$sizes/$k.selftest-syms"
 	fi
 done
 # Exact code and data deltas, by symbol (size(1) sees page-padded sections).
@@ -163,10 +209,16 @@ for k in "${sides[@]}"; do
 done
 
 runs=$B/runs-$mode
+[ "$clock" = wall ] && runs+=-wall
 rm -rf "$runs"
 mkdir -p "$runs"
 sel=msi-bench
 [ "$mode" = smoke ] && sel=msi-bench:smoke
+if [ "$clock" = icount ]; then
+	sel=msi-bench:icount
+	[ "$mode" = smoke ] && sel=msi-bench:smoke-icount
+	export QEMU_ICOUNT=shift=0,sleep=off
+fi
 # The host is shared (other builds and guests): TCG timings are only as good
 # as the CPUs the guest gets. Before each boot wait, up to BENCH_IDLE_WAIT
 # seconds (default 60; smoke 0), for a quiet host (under 15% busy over 2 s);
@@ -174,6 +226,8 @@ sel=msi-bench
 # (QEMU's), as a share of both CPUs, into <runs>/<side>-<round>.foreign.
 idle_wait=${BENCH_IDLE_WAIT:-60}
 [ "$mode" = smoke ] && idle_wait=${BENCH_IDLE_WAIT:-0}
+# icount needs no quiet host: that is the point of it.
+[ "$clock" = icount ] && idle_wait=0
 hz=$(getconf CLK_TCK)
 ncpu=$(nproc)
 host_busy() { # jiffies busy and total, all CPUs
@@ -219,8 +273,9 @@ for r in $(seq 1 "$rounds"); do
 done
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
-args=(--mode "$mode" --rounds "$rounds" --runs "$runs" --sizes "$sizes" --out "$out"
+args=(--mode "$mode" --clock "$clock" --base "$BASE" --workloads "$TOP/tests/bench/workloads.$BASE"
+      --structs "$TOP/tests/bench/structs.$BASE" --rounds "$rounds" --runs "$runs" --sizes "$sizes" --out "$out"
       --seconds "$(( $(date +%s) - start ))" --load "$load_start" --load "$load_end"
-      --qemu "$(qemu-system-aarch64 --version | head -1)")
+      --qemu "$("$QEMU" --version | head -1) ($QEMU)")
 for k in "${sides[@]}"; do args+=(--side "$k=${desc[$k]}"); done
 python3 "$TOP/scripts/bench-report.py" "${args[@]}"

@@ -12,6 +12,10 @@
 #                    QEMU: smoke and the e2e cases that allocate or change MSI
 #                    vectors (tests/e2e/debug-cases.mainline), kmemleak scanned
 #                    after them (a base without E2E_DEBUG_CASES has no such stage)
+#   bench/mainline   one short icount round of `make bench` (scripts/bench.sh
+#                    smoke) on the kernel the arm64/mainline stage built (and the
+#                    bare base's, when make e2e-base or make bench built it), so
+#                    that the benchmark cannot rot; its ratios are not read
 #   lint/6.12        the backport's patch-level checks (CHECK_LINT of its base file)
 #   arm64/6.12       plain 6.12 kernel with the backport on QEMU 7.2: iommufd,
 #                    smoke, the e2e cases of tests/e2e/check-cases.6.12
@@ -74,6 +78,7 @@ if [ -n "$only" ]; then
 	stage "bench/$only" env BASE="$only" "$TOP/scripts/bench.sh" smoke
 else
 	base_stages mainline full
+	stage bench/mainline env BASE=mainline "$TOP/scripts/bench.sh" smoke
 	base_stages 6.12 light
 	stage bench/6.12 env BASE=6.12 "$TOP/scripts/bench.sh" smoke
 fi

@@ -3,6 +3,10 @@
 # Boot build/<BASE>/<arch>-<flavour> in QEMU and run test programs in it:
 #   run-qemu.sh <arch> <flavour> <run-list> <results-dir> [kmemleak]
 # <run-list> is msidoorbell.run for tests/guest/init ("iommufd,e2e:...").
+# QEMU_ICOUNT=<icount options> (make bench: shift=0,sleep=off) makes guest
+# time exact: single-threaded TCG, one vCPU, -icount <options>, the guest's
+# PRNG seeded (-seed) and no random DTB nodes (dtb-randomness=off), so that
+# the same kernel and program execute the same instructions, boot after boot.
 # Writes <results-dir>/console.log and qemu-cmdline.txt, prints the exact
 # commands, then classifies the log (scripts/parse-results.py), whose exit
 # code it returns: 0 pass, 1 test failure, 2 kernel trouble, 3 timeout.
@@ -47,9 +51,18 @@ elif [ "$arch" = "$(uname -m)" ]; then
 	why="TCG: no usable /dev/kvm"
 fi
 
+smp=2
+if [ -n "${QEMU_ICOUNT:-}" ]; then
+	accel="tcg,thread=single"
+	why="TCG with icount ($QEMU_ICOUNT, one vCPU, single-threaded): guest time = instructions"
+	smp=1
+	QEMU_MACHINE="${QEMU_MACHINE/-M virt,/-M virt,dtb-randomness=off,}"
+	QEMU_EXTRA+=" -icount $QEMU_ICOUNT -seed 1"
+fi
+
 append="console=$CONSOLE panic=-1 oops=panic loglevel=7 msidoorbell.run=$runlist msidoorbell.kmemleak=$kmemleak"
 [ "$flavour" = debug ] && append+=" kasan.fault=report"
-cmd=("$QEMU" $QEMU_MACHINE -accel "$accel" -smp 2 -m 2G -display none -monitor none
+cmd=("$QEMU" $QEMU_MACHINE -accel "$accel" -smp "$smp" -m 2G -display none -monitor none
      -serial stdio -no-reboot $QEMU_EXTRA -kernel "$O/$IMAGE"
      -initrd "$O/initramfs.cpio.gz" -append "$append")
 say "base: $BASE ($DESC); QEMU: $("$QEMU" --version | head -1)"
