@@ -61,6 +61,9 @@ def check_patch(path, num, total):
                         % (s, ', '.join(PREFIXES)))
         else:
             summary = pm.group(2)
+            if DOC_PREFIX.match(pm.group(1)):
+                # Upstream also writes "Documentation: userspace-api: iommufd: Summary"
+                summary = re.sub(r'^(?:[\w./-]+: )+', '', summary)
             first = summary.split()[0] if summary.split() else ''
             if not first[:1].isupper():
                 errs.append('summary %r does not start with a capital letter' % summary)
