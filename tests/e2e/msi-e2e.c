@@ -27,11 +27,7 @@
  *  - colliding_window: a window over IOVA the IOAS has mapped makes the
  *    attach fail with EADDRINUSE; nothing changed, the device attaches with
  *    the default window and interrupts arrive.
- *  - doorbell_busy: IOMMU_OPTION_MSI_DOORBELL_IOVA cannot change while the
- *    device has MSI vectors (EBUSY, checked against the ITS-allocated
- *    vector); with MSI disabled it can, and on a paging HWPT (no stage 1)
- *    the re-enabled vector still uses the window IOVA.
- *  The last three need the series' uAPI: on the base kernel they fail.
+ *  The last two need the series' uAPI: on the base kernel they fail.
  *  - group_peer_gone: two edu functions of one slot share an iommu group
  *    (QEMU -device edu,addr=3.0,multifunction=on -device edu,addr=3.1;
  *    the other cases use the first edu, 00:02.0, alone in its group).
@@ -58,12 +54,9 @@
  */
 #define OPT_SW_MSI_START	2
 #define OPT_SW_MSI_SIZE		3
-#define OPT_MSI_DOORBELL_IOVA	4
 /* A window of our choosing, 1 MiB, away from the default and the buffer */
 #define CHOSEN_WINDOW		0x0a000000ULL
 #define CHOSEN_WINDOW_MB	1
-/* A stage-1 doorbell IOVA, as a nested guest would give */
-#define GUEST_DOORBELL_IOVA	0x0c000000ULL
 
 /*
  * Memory mapped into each IOAS for DMA. edu masks DMA addresses to 28 bits,
@@ -355,43 +348,6 @@ static bool test_colliding_window(void)
 	return default_window_irqs("colliding_window", "after the refused window");
 }
 
-static bool test_doorbell_busy(void)
-{
-	uint64_t val = 0;
-	struct e2e e;
-	bool ok = true;
-	int ret;
-
-	if (setup(&e))
-		return false;
-	/* setup() enabled MSI: the ITS allocated a vector, composed it */
-	ret = set_option(&e, OPT_MSI_DOORBELL_IOVA, GUEST_DOORBELL_IOVA);
-	diag("doorbell IOVA 0x%llx with MSI enabled: %s (expected %s)",
-	     (unsigned long long)GUEST_DOORBELL_IOVA, ret ? strerror(-ret) : "set",
-	     strerror(EBUSY));
-	if (ret != -EBUSY)
-		ok = false;
-
-	ret = edu_msi_off(&e.dev);
-	if (!ret)
-		ret = set_option(&e, OPT_MSI_DOORBELL_IOVA, GUEST_DOORBELL_IOVA);
-	if (!ret)
-		ret = option(&e, OPT_MSI_DOORBELL_IOVA, IOMMU_OPTION_OP_GET, &val);
-	diag("doorbell IOVA with MSI disabled: %s, reads back 0x%llx",
-	     ret ? strerror(-ret) : "set", (unsigned long long)val);
-	if (ret || val != GUEST_DOORBELL_IOVA)
-		ok = false;
-
-	/* A paging HWPT has no stage 1: the vector uses the window IOVA */
-	if (edu_msi_on(&e.dev))
-		ok = false;
-	if (!check_msi_addr(&e, "re-enabled on a paging HWPT"))
-		ok = false;
-	ok &= edu_irqs_all(&e.dev, "doorbell_busy", DEFAULT_IRQS);
-	teardown(&e);
-	return ok;
-}
-
 /*
  * A and B in one group on one iommufd and IOAS; A attaches first, so the
  * group's attach handle records A. A detaches and is closed (unbound, its
@@ -452,4 +408,4 @@ out:
 /* replace last: on a broken kernel it is the one that loses interrupts */
 KTAP_MAIN("msi-e2e", edu_ready, &edu,
 	  KTAP_CASE(default_window), KTAP_CASE(many_interrupts), KTAP_CASE(chosen_window),
-	  KTAP_CASE(colliding_window), KTAP_CASE(doorbell_busy), KTAP_CASE(group_peer_gone), KTAP_CASE(replace))
+	  KTAP_CASE(colliding_window), KTAP_CASE(group_peer_gone), KTAP_CASE(replace))
