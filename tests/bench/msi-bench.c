@@ -34,6 +34,9 @@
  *    EOPNOTSUPP without; it must compose window + doorbell offset);
  *  - IOMMU_OPTION_SW_MSI_START (EOPNOTSUPP on the edu device without);
  *  - a vIOMMU on the SMMUv3 (IOMMU_VIOMMU_ALLOC; needs the project QEMU);
+ *  - IOMMU_VDEVICE_MSI_DOORBELL on its vDEVICE (ENOTTY without: an ioctl
+ *    iommufd does not know; a GET of a vector without an entry must read
+ *    back zeros);
  * a workload whose feature is missing prints "na not-in-kernel:<feature>".
  * An op that answers but does not do what it should fails the run:
  * numbers are printed only for what was checked to work.
@@ -79,6 +82,23 @@
 #define CHOSEN_WINDOW		0x0a000000ULL
 #define VSID			0x20
 
+/*
+ * The guest's own doorbell, as tests/e2e/msi-nested.c nested_guest_doorbell
+ * has it: the host's window moved out of the way (to CHOSEN_WINDOW: the
+ * guest's vITS page is in the default window), a stage 1 of the guest in
+ * its RAM at TABLES_IPA (CD + tables, ASID 1) that maps its buffer at
+ * GUEST_BUF_IOVA and its doorbell IOVA to the page of its vITS
+ * GITS_TRANSLATER (IPA 0x8090040, where QEMU virt puts it, the same as the
+ * host's physical one); the VMM gives {vector 0, IOVA 0xc000040, IPA
+ * 0x8090040} with IOMMU_VDEVICE_MSI_DOORBELL.
+ */
+#define TABLES_IPA		0x00200000ULL
+#define TABLES_SIZE		0x8000UL
+#define GUEST_ASID		1
+#define GUEST_BUF_IOVA		0x00300000ULL
+#define GUEST_DOORBELL_IOVA	0x0c000000ULL
+#define GUEST_VITS_IPA		ITS_TRANSLATER_PHYS
+
 static unsigned int scale = 1, batches = 15;
 static bool icount;
 static struct ktap results;
@@ -91,10 +111,11 @@ enum {
 	F_EDU = 1 << 2,		/* an edu device bound to vfio-pci */
 	F_SW_MSI_OPT = 1 << 3,	/* IOMMU_OPTION_SW_MSI_START / _SIZE */
 	F_NESTED = 1 << 4,	/* vIOMMU + vDEVICE + nested HWPT on the SMMUv3 */
+	F_GUEST_DOORBELL = 1 << 5,	/* IOMMU_VDEVICE_MSI_DOORBELL */
 };
 static const char *const feature_names[] = {
 	"mock-sw-msi-window", "msi-prepare-test-op", "edu-device",
-	"iommu-option-sw-msi-start", "viommu-nested",
+	"iommu-option-sw-msi-start", "viommu-nested", "vdevice-msi-doorbell",
 };
 static unsigned int features;
 static struct edu_loc edu;
@@ -113,6 +134,9 @@ struct bctx {
 	__u32 eioas, ehwpt[2], attached;
 	/* nested */
 	__u32 s2, viommu, vdev, nested;
+	/* the guest's stage 1 (in its RAM at TABLES_IPA) */
+	void *tables;
+	struct smmu_s1 s1;
 };
 
 /* ---- mock helpers ---- */
@@ -258,27 +282,94 @@ out:
  * vIOMMUs (IOMMU_VIOMMU_ALLOC) came after 6.12: built against a tree without
  * them the nested workloads are "not in this kernel".
  */
+/*
+ * IOMMU_VDEVICE_MSI_DOORBELL (the series' part 2b) likewise: without it in
+ * the uAPI the guest-doorbell workloads are "not in this kernel".
+ */
+#if defined(IOMMU_VIOMMU_ALLOC) && defined(IOMMU_VDEVICE_MSI_DOORBELL)
+#define HAVE_GUEST_DOORBELL	1
+
+/* One entry of vDEVICE @vdev: SET it, or with @get read it back into *db */
+static int vdev_doorbell(int fd, __u32 vdev, bool get, struct iommu_msi_doorbell *db)
+{
+	struct iommu_vdevice_msi_doorbell cmd = {
+		.size = sizeof(cmd), .flags = get ? IOMMU_VDEVICE_MSI_DOORBELL_GET : 0,
+		.vdevice_id = vdev, .entry_len = sizeof(*db), .entry_num = 1,
+		.entries_uptr = (uintptr_t)db,
+	};
+
+	return ioctl(fd, IOMMU_VDEVICE_MSI_DOORBELL, &cmd) ? -errno : 0;
+}
+
+/*
+ * On a vDEVICE of @viommu: a GET of vector 0, which has no entry, must
+ * read back zeros; ENOTTY: iommufd does not know the ioctl.
+ */
+static int probe_guest_doorbell(int fd, __u32 devid, __u32 viommu)
+{
+	struct iommu_vdevice_alloc vdev = { .size = sizeof(vdev) };
+	struct iommu_msi_doorbell db = { .msi_index = 0, .flags = ~0u, .iova = ~0ULL,
+					 .nesting_parent_iova = ~0ULL };
+	int ret;
+
+	vdev.viommu_id = viommu;
+	vdev.dev_id = devid;
+	vdev.virt_id = VSID;
+	if (ioctl(fd, IOMMU_VDEVICE_ALLOC, &vdev)) {
+		ret = -errno;
+		diag("IOMMU_VDEVICE_ALLOC: %s", strerror(-ret));
+		return ret;
+	}
+	ret = vdev_doorbell(fd, vdev.out_vdevice_id, true, &db);
+	if (ret == -ENOTTY) {
+		diag("IOMMU_VDEVICE_MSI_DOORBELL: ENOTTY: not in this kernel");
+		ret = 0;
+	} else if (ret) {
+		diag("IOMMU_VDEVICE_MSI_DOORBELL GET: %s", strerror(-ret));
+	} else if (db.flags || db.iova || db.nesting_parent_iova) {
+		diag("IOMMU_VDEVICE_MSI_DOORBELL GET of vector 0 without an entry: flags 0x%x, IOVA 0x%llx, IPA 0x%llx, expected zeros",
+		     db.flags, (unsigned long long)db.iova, (unsigned long long)db.nesting_parent_iova);
+		ret = -EPROTO;
+	} else {
+		features |= F_GUEST_DOORBELL;
+	}
+	iommufd_destroy(fd, vdev.out_vdevice_id);
+	return ret;
+}
+#else
+static int probe_guest_doorbell(int fd, __u32 devid, __u32 viommu)
+{
+	(void)fd, (void)devid, (void)viommu;
+	diag("no IOMMU_VDEVICE_MSI_DOORBELL in this tree's uAPI: no guest-doorbell workloads");
+	return 0;
+}
+#endif
+
+/* A vIOMMU works: F_NESTED, and on it the guest's doorbell. 0 or an error */
 #ifdef IOMMU_VIOMMU_ALLOC
-static bool viommu_works(int fd, __u32 devid, __u32 s2)
+static int viommu_works(int fd, __u32 devid, __u32 s2)
 {
 	struct iommu_viommu_alloc viommu = { .size = sizeof(viommu) };
+	int ret;
 
 	viommu.type = IOMMU_VIOMMU_TYPE_ARM_SMMUV3;
 	viommu.dev_id = devid;
 	viommu.hwpt_id = s2;
 	if (ioctl(fd, IOMMU_VIOMMU_ALLOC, &viommu)) {
 		diag("IOMMU_VIOMMU_ALLOC ARM_SMMUV3: %s: no nested workloads", strerror(errno));
-		return false;
+		return 0;
 	}
+	features |= F_NESTED;
+	ret = probe_guest_doorbell(fd, devid, viommu.out_viommu_id);
 	iommufd_destroy(fd, viommu.out_viommu_id);
-	return true;
+	return ret;
 }
 #else
-static bool viommu_works(int fd, __u32 devid, __u32 s2)
+static int viommu_works(int fd, __u32 devid, __u32 s2)
 {
 	(void)fd, (void)devid, (void)s2;
 	diag("no IOMMU_VIOMMU_ALLOC in this tree's uAPI: no nested workloads");
-	return false;
+	return probe_guest_doorbell(fd, devid, 0);
 }
 #endif
 
@@ -324,9 +415,7 @@ static bool probe_edu(void)
 		ret = 0;
 		goto out;
 	}
-	if (viommu_works(d.iommufd, d.devid, s2))
-		features |= F_NESTED;
-	ret = 0;
+	ret = viommu_works(d.iommufd, d.devid, s2);
 out:
 	edu_close(&d);
 	if (buf)
@@ -555,7 +644,8 @@ static int viommu_up(struct bctx *c)
 	return 0;
 }
 
-static int nested_alloc(struct bctx *c)
+/* A nested HWPT: the guest's vSTE, bypass, or with @s1 stage-1 translate */
+static int nested_alloc_ste(struct bctx *c, const struct smmu_s1 *s1)
 {
 	struct iommu_hwpt_arm_smmuv3 vste = { 0 };
 	struct iommu_hwpt_alloc alloc = {
@@ -564,11 +654,19 @@ static int nested_alloc(struct bctx *c)
 		.data_uptr = (uintptr_t)&vste,
 	};
 
-	smmu_vste_bypass(vste.ste);
+	if (s1)
+		smmu_vste_s1(s1, vste.ste);
+	else
+		smmu_vste_bypass(vste.ste);
 	if (ioctl(c->dev.iommufd, IOMMU_HWPT_ALLOC, &alloc))
 		return -errno;
 	c->nested = alloc.out_hwpt_id;
 	return 0;
+}
+
+static int nested_alloc(struct bctx *c)
+{
+	return nested_alloc_ste(c, NULL);
 }
 #else
 static int viommu_up(struct bctx *c)
@@ -645,6 +743,187 @@ static int step_nested_attach(struct bctx *c, unsigned int i)
 	return ret;
 }
 
+/* ---- nested with the guest's own doorbell (IOMMU_VDEVICE_MSI_DOORBELL) ---- */
+
+#ifdef HAVE_GUEST_DOORBELL
+/* What the VMM gives for vector 0, and the removal of that entry */
+static const struct iommu_msi_doorbell guest_db = {
+	.msi_index = 0, .flags = IOMMU_MSI_DOORBELL_VALID,
+	.iova = GUEST_DOORBELL_IOVA + DOORBELL_OFFSET, .nesting_parent_iova = GUEST_VITS_IPA,
+};
+static const struct iommu_msi_doorbell guest_db_none = { .msi_index = 0 };
+
+static int guest_doorbell_set(struct bctx *c, const struct iommu_msi_doorbell *e)
+{
+	struct iommu_msi_doorbell db = *e;
+
+	return vdev_doorbell(c->dev.iommufd, c->vdev, false, &db);
+}
+
+/* Vector 0's entry reads back as @e */
+static int guest_doorbell_check(struct bctx *c, const struct iommu_msi_doorbell *e,
+				const char *when)
+{
+	struct iommu_msi_doorbell db = { .msi_index = 0 };
+	int ret = vdev_doorbell(c->dev.iommufd, c->vdev, true, &db);
+
+	if (ret) {
+		diag("IOMMU_VDEVICE_MSI_DOORBELL GET %s: %s", when, strerror(-ret));
+		return ret;
+	}
+	if (db.flags != e->flags || db.iova != e->iova ||
+	    db.nesting_parent_iova != e->nesting_parent_iova) {
+		diag("IOMMU_VDEVICE_MSI_DOORBELL GET %s: flags 0x%x, IOVA 0x%llx, IPA 0x%llx; expected 0x%x, 0x%llx, 0x%llx",
+		     when, db.flags, (unsigned long long)db.iova,
+		     (unsigned long long)db.nesting_parent_iova, e->flags,
+		     (unsigned long long)e->iova, (unsigned long long)e->nesting_parent_iova);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/*
+ * The guest's stage 1 in its RAM (mapped in the IOAS at TABLES_IPA): its
+ * buffer at GUEST_BUF_IOVA, its doorbell IOVA to its vITS page, and
+ * nothing of the window; the CD written and the guest's CFGI_CD forwarded
+ * to the vIOMMU, as its SMMU driver does.
+ */
+static int guest_s1(struct bctx *c)
+{
+	struct iommu_viommu_arm_smmuv3_invalidate cmd;
+	struct iommu_hwpt_invalidate inv = {
+		.size = sizeof(inv), .hwpt_id = c->viommu, .data_uptr = (uintptr_t)&cmd,
+		.data_type = IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3,
+		.entry_len = sizeof(cmd), .entry_num = 1,
+	};
+	int ret;
+
+	c->tables = anon_mem(TABLES_SIZE);
+	if (!c->tables)
+		return -ENOMEM;
+	ret = iommufd_ioas_map(c->dev.iommufd, c->eioas, c->tables, TABLES_IPA, TABLES_SIZE);
+	if (!ret)
+		ret = smmu_s1_init(&c->s1, c->tables, TABLES_IPA, TABLES_SIZE, GUEST_ASID);
+	if (!ret)
+		ret = smmu_s1_map(&c->s1, GUEST_BUF_IOVA, BUF_IOVA, BUF_SIZE, S1_ATTR_MEM);
+	if (!ret)
+		ret = smmu_s1_map(&c->s1, GUEST_DOORBELL_IOVA, GUEST_VITS_IPA & ~(SMMU_S1_PAGE - 1),
+				  SMMU_S1_PAGE, S1_ATTR_DEV);
+	if (ret)
+		return ret;
+	smmu_s1_write_cd(&c->s1);
+	smmu_cmd_cfgi_cd(cmd.cmd, VSID);
+	return ioctl(c->dev.iommufd, IOMMU_HWPT_INVALIDATE, &inv) ? -errno : 0;
+}
+
+/*
+ * edu as the VMM sets it up for a guest with its own doorbell
+ * (msi-nested's nested_guest_doorbell): the host's window moved to
+ * CHOSEN_WINDOW before any attach, the nest parent, vIOMMU, vDEVICE, the
+ * guest's stage 1, a nested HWPT with its vSTE (stage-1 translate),
+ * attached; MSI off, no entry.
+ */
+static int gd_base(struct bctx *c)
+{
+	__u64 window = CHOSEN_WINDOW;
+	int ret = edu_open(c);
+
+	if (!ret)
+		ret = iommu_option(c->dev.iommufd, c->dev.devid, OPT_SW_MSI_START,
+				   IOMMU_OPTION_OP_SET, &window);
+	if (!ret)
+		ret = hwpt_alloc(c->dev.iommufd, c->dev.devid, c->eioas,
+				 IOMMU_HWPT_ALLOC_NEST_PARENT, &c->s2);
+	if (!ret)
+		ret = viommu_up(c);
+	if (!ret)
+		ret = guest_s1(c);
+	if (!ret)
+		ret = nested_alloc_ste(c, &c->s1);
+	if (!ret)
+		ret = edu_attach(&c->dev, c->nested, &c->attached);
+	if (!ret)
+		ret = edu_enable(&c->dev);
+	return ret;
+}
+
+/* ...and a set and a removal of vector 0's entry checked (GET) to work. */
+static int gd_setup(struct bctx *c)
+{
+	int ret = gd_base(c);
+
+	if (!ret)
+		ret = guest_doorbell_set(c, &guest_db);
+	if (!ret)
+		ret = guest_doorbell_check(c, &guest_db, "after the set");
+	if (!ret)
+		ret = guest_doorbell_set(c, &guest_db_none);
+	return ret ?: guest_doorbell_check(c, &guest_db_none, "after the removal");
+}
+
+/*
+ * ...with the entry given, MSI on: the device is programmed with the
+ * guest's exact IOVA (device -> S1 -> IPA 0x8090040 -> S2 -> doorbell).
+ */
+static int gd_up(struct bctx *c)
+{
+	int ret = gd_base(c);
+
+	if (!ret)
+		ret = guest_doorbell_set(c, &guest_db);
+	if (!ret)
+		ret = guest_doorbell_check(c, &guest_db, "before MSI on");
+	if (!ret)
+		ret = edu_msi_on(&c->dev);
+	if (!ret && !edu_check_msi_addr(&c->dev, "nested, guest doorbell, before the workload",
+					guest_db.iova, "the guest's doorbell IOVA 0xc000000"))
+		ret = -EPROTO;
+	return ret;
+}
+
+/* MSI off, the entry removed, then as edu_teardown */
+static void gd_teardown(struct bctx *c)
+{
+	if (c->dev.msi_on)
+		edu_msi_off(&c->dev);
+	if (c->vdev && c->dev.iommufd >= 0)
+		guest_doorbell_set(c, &guest_db_none);
+	edu_teardown(c);
+	if (c->tables)
+		munmap(c->tables, TABLES_SIZE);
+}
+
+/* The guest programs its vector's address, and takes it back: set + removal */
+static int step_guest_doorbell(struct bctx *c, unsigned int i)
+{
+	(void)i;
+	return guest_doorbell_set(c, &guest_db) ?: guest_doorbell_set(c, &guest_db_none);
+}
+#else
+static int gd_setup(struct bctx *c)
+{
+	(void)c;
+	return -EOPNOTSUPP;
+}
+
+static int gd_up(struct bctx *c)
+{
+	(void)c;
+	return -EOPNOTSUPP;
+}
+
+static void gd_teardown(struct bctx *c)
+{
+	edu_teardown(c);
+}
+
+static int step_guest_doorbell(struct bctx *c, unsigned int i)
+{
+	(void)c, (void)i;
+	return -EOPNOTSUPP;
+}
+#endif
+
 /* ---- the table ---- */
 
 struct workload {
@@ -688,10 +967,9 @@ static const struct workload workloads[] = {
 	{ "window_option", "edu",
 	  "IOMMU_OPTION_SW_MSI_START set + get on edu, bound, not attached",
 	  F_EDU | F_SW_MSI_OPT, NULL, 100, edu_open, step_window_option, edu_teardown },
-	{ "doorbell_option", "edu",
-	  "the guest's MSI doorbell address of a vDEVICE: set + change",
-	  F_EDU | F_NESTED, "needs the guest-doorbell-per-vDEVICE uAPI, not in the series yet (docs/design-guest-doorbell.md)",
-	  0, NULL, NULL, NULL },
+	{ "guest_doorbell", "edu",
+	  "IOMMU_VDEVICE_MSI_DOORBELL on edu's vDEVICE (nested, S1, window moved), no vector allocated: set vector 0's entry (IOVA 0xc000040 -> IPA 0x8090040; reserves the IPA page in the parent's IOAS) + remove it",
+	  F_EDU | F_NESTED | F_GUEST_DOORBELL, NULL, 20, gd_setup, step_guest_doorbell, gd_teardown },
 	{ "nested_attach", "edu",
 	  "vIOMMU + vDEVICE + nested HWPT (vSTE bypass) alloc, attach, back to S2, destroy; MSI on",
 	  F_EDU | F_NESTED, NULL, 8, nested_base_msi, step_nested_attach, edu_teardown },
@@ -705,9 +983,8 @@ static const struct workload workloads[] = {
 	  "the same through a nested HWPT (vIOMMU, vDEVICE, vSTE bypass), doorbell at the window",
 	  F_EDU | F_NESTED, NULL, 100, nested_up, step_irq, edu_teardown },
 	{ "irq_nested_doorbell", "edu",
-	  "the same, nested, the device programmed with the guest's own doorbell IOVA",
-	  F_EDU | F_NESTED, "needs the guest-doorbell-per-vDEVICE uAPI, not in the series yet (docs/design-guest-doorbell.md)",
-	  0, NULL, NULL, NULL },
+	  "the same, nested with the guest's own doorbell: vSTE S1 translate, window moved to 0xa000000, IOMMU_VDEVICE_MSI_DOORBELL {0, IOVA 0xc000040, IPA 0x8090040}, the device programmed with 0xc000040",
+	  F_EDU | F_NESTED | F_GUEST_DOORBELL, NULL, 100, gd_up, step_irq, gd_teardown },
 };
 
 /* ---- the measurement ---- */
