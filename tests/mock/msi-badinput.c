@@ -891,6 +891,40 @@ TEST_F(msi_badinput, opt_set_group_msi_prepared)
 	ASSERT_IPA_FREE(0x0a000000);
 }
 
+TEST_F(msi_badinput, opt_window_past_aperture)
+{
+	static const struct { __u64 start, mb; } bad[] = {
+		{ 1ULL << 40, 1 },	/* wholly above the mock's aperture */
+		{ 0x7ff00000, 2 },	/* its second MiB above it */
+	};
+	unsigned int i;
+
+	/*
+	 * SET cannot know the IOVA space of the domain the device will be
+	 * attached to; the attach can, and a window past its end is the
+	 * EOVERFLOW of iommufd.h ("a window past the end of the IOVA ...
+	 * space"), with nothing reserved.
+	 */
+	for (i = 0; i != sizeof(bad) / sizeof(bad[0]); i++) {
+		ASSERT_EQ(0, set_opt(self->fd, IOMMU_OPTION_SW_MSI_START,
+				     self->dev_id, bad[i].start));
+		ASSERT_EQ(0, set_opt(self->fd, IOMMU_OPTION_SW_MSI_SIZE,
+				     self->dev_id, bad[i].mb));
+		EXPECT_ERRNO(EOVERFLOW, mock_attach(self->fd, self->stdev_id,
+						    self->ioas_id, NULL));
+		ASSERT_WINDOW(self->dev_id, bad[i].start, bad[i].mb * SZ_1M);
+		ASSERT_IPA_FREE(0x7ff00000);
+	}
+	/* The driver's window again: attached, and its MSIs work */
+	ASSERT_EQ(0, set_opt(self->fd, IOMMU_OPTION_SW_MSI_START, self->dev_id,
+			     MOCK_SW_MSI_START));
+	ASSERT_EQ(0, set_opt(self->fd, IOMMU_OPTION_SW_MSI_SIZE, self->dev_id,
+			     1));
+	ASSERT_EQ(0, mock_attach(self->fd, self->stdev_id, self->ioas_id,
+				 NULL));
+	ASSERT_EQ(0, prepare_msi(self->fd, self->stdev_id, 0x40, NULL));
+}
+
 /* ---- IOMMU_VDEVICE_MSI_DOORBELL ---- */
 
 TEST_F(msi_badinput, db_unknown_flags)
@@ -1161,9 +1195,20 @@ TEST_F(msi_badinput, db_entry_num_max)
 		dbs[i].msi_index = i;
 	ASSERT_EQ(0, db_ioctl(self->fd, 0, self->vdev_id, dbs, sizeof(*dbs),
 			      2048));
-	free(dbs);
 	ASSERT_NO_ENTRY(self->vdev_id, 2047);
 	ASSERT_NO_ENTRIES();
+	/* 2048 entries on 2048 pages, left to the close of the fd */
+	for (i = 0; i != 2048; i++)
+		dbs[i] = (struct iommu_msi_doorbell){
+			i, DB_VALID, GUEST_DB_IOVA + 0x40 + i * 0x1000ULL,
+			GUEST_DB_IPA + 0x40 + i * 0x1000ULL
+		};
+	ASSERT_EQ(0, db_ioctl(self->fd, 0, self->vdev_id, dbs, sizeof(*dbs),
+			      2048));
+	free(dbs);
+	ASSERT_DB(self->vdev_id, 2047, GUEST_DB_IOVA + 0x40 + 2047 * 0x1000ULL);
+	ASSERT_IPA_TAKEN(GUEST_DB_IPA + 2047 * 0x1000ULL);
+	ASSERT_IPA_FREE(GUEST_DB_IPA + 2048 * 0x1000ULL);
 }
 
 TEST_F(msi_badinput, db_entries_uptr_null)
@@ -1634,6 +1679,104 @@ TEST_F(msi_badinput, db_set_entries_of_other_parent)
 	ASSERT_EQ(0x40, hwpt_doorbell(self->fd, self->parent_id,
 				      GUEST_DB_IPA + 0x40));
 	ASSERT_EQ((long long)(GUEST_DB_IOVA + 0x40), db_get(self->fd, vdev2, 0, NULL));
+	ASSERT_EQ(0, msi_free(self->fd, self->stdev_id, 0));
+}
+
+TEST_F(msi_badinput, db_npiova_in_allowed_range)
+{
+	struct iommu_iova_range allowed = {
+		.start = GUEST_DB_IPA + 0x10000,
+		.last = GUEST_DB_IPA + 0x1ffff,
+	};
+	struct iommu_ioas_allow_iovas cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = self->ioas_id,
+		.num_iovas = 1,
+		.allowed_iovas = (uintptr_t)&allowed,
+	};
+
+	ASSERT_EQ(0, ioctl(self->fd, IOMMU_IOAS_ALLOW_IOVAS, &cmd));
+	EXPECT_ERRNO(EADDRINUSE,
+		     db_set(self->fd, self->vdev_id, 0, DB_VALID,
+			    GUEST_DB_IOVA + 0x40, GUEST_DB_IPA + 0x10040));
+	EXPECT_ERRNO(EADDRINUSE,
+		     db_set(self->fd, self->vdev_id, 0, DB_VALID,
+			    GUEST_DB_IOVA + 0xffc, GUEST_DB_IPA + 0x1fffc));
+	ASSERT_NO_ENTRIES();
+	/* Its pages were not taken */
+	ASSERT_IPA_FREE(GUEST_DB_IPA + 0x10000);
+	ASSERT_IPA_FREE(GUEST_DB_IPA + 0x1f000);
+}
+
+TEST_F(msi_badinput, db_entries_uptr_unaligned)
+{
+	__u8 *buf = calloc(1, 64);
+	struct iommu_msi_doorbell db = { 0, DB_VALID, GUEST_DB_IOVA + 0x40,
+					 GUEST_DB_IPA + 0x40 };
+
+	ASSERT_NE(NULL, buf);
+	memcpy(buf + 3, &db, sizeof(db));
+	ASSERT_EQ(0, db_ioctl(self->fd, 0, self->vdev_id, buf + 3, sizeof(db),
+			      1));
+	memset(buf, 0, 64);
+	ASSERT_EQ(0, db_ioctl(self->fd, IOMMU_VDEVICE_MSI_DOORBELL_GET,
+			      self->vdev_id, buf + 3, sizeof(db), 1));
+	memcpy(&db, buf + 3, sizeof(db));
+	free(buf);
+	ASSERT_EQ(DB_VALID, db.flags);
+	ASSERT_EQ(GUEST_DB_IOVA + 0x40, db.iova);
+	ASSERT_EQ(GUEST_DB_IPA + 0x40, db.nesting_parent_iova);
+}
+
+TEST_F(msi_badinput, db_set_all_or_none_addrinuse)
+{
+	struct iommu_msi_doorbell db[3] = {
+		{ 0, DB_VALID, GUEST_DB_IOVA + 0x40, GUEST_DB_IPA + 0x40 },
+		{ 1, DB_VALID, GUEST_DB_IOVA + 0x1040, GUEST_DB_IPA + 0x10040 },
+		{ 2, DB_VALID, GUEST_DB_IOVA + 0x2040, GUEST_DB_IPA + 0x20040 },
+	};
+
+	/* The last entry's page is mapped in the parent's IOAS */
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, probe_page,
+				    page_size, GUEST_DB_IPA + 0x20000));
+	EXPECT_ERRNO(EADDRINUSE, db_ioctl(self->fd, 0, self->vdev_id, db,
+					  sizeof(db[0]), 3));
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id,
+				GUEST_DB_IPA + 0x20000, page_size));
+	/* The first two were not set, their pages not kept */
+	ASSERT_NO_ENTRIES();
+	ASSERT_IPA_FREE(GUEST_DB_IPA + 0x10000);
+	ASSERT_IPA_FREE(GUEST_DB_IPA + 0x20000);
+}
+
+TEST_F(msi_badinput, db_set_change_failed_keeps_old)
+{
+	__u64 npiova;
+
+	ASSERT_EQ(0, db_set(self->fd, self->vdev_id, 0, DB_VALID,
+			    GUEST_DB_IOVA + 0x40, GUEST_DB_IPA + 0x40));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, probe_page,
+				    page_size, GUEST_DB_IPA + 0x10000));
+	/* The new page is mapped: the entry keeps its old page */
+	EXPECT_ERRNO(EADDRINUSE,
+		     db_set(self->fd, self->vdev_id, 0, DB_VALID,
+			    GUEST_DB_IOVA + 0x40, GUEST_DB_IPA + 0x10040));
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id,
+				GUEST_DB_IPA + 0x10000, page_size));
+	ASSERT_EQ(GUEST_DB_IOVA + 0x40,
+		  (__u64)db_get(self->fd, self->vdev_id, 0, &npiova));
+	ASSERT_EQ(GUEST_DB_IPA + 0x40, npiova);
+	ASSERT_IPA_TAKEN(GUEST_DB_IPA);
+	ASSERT_IPA_FREE(GUEST_DB_IPA + 0x10000);
+	/* and the vector gets the old address */
+	ASSERT_EQ(0, mock_attach(self->fd, self->stdev_id, self->nested_id,
+				 NULL));
+	ASSERT_EQ(0, msi_alloc(self->fd, self->stdev_id, 0, 0x40, &npiova));
+	ASSERT_EQ(GUEST_DB_IOVA + 0x40, npiova);
+	ASSERT_EQ(0x40, hwpt_doorbell(self->fd, self->parent_id,
+				      GUEST_DB_IPA + 0x40));
+	ASSERT_EQ(-1, hwpt_doorbell(self->fd, self->parent_id,
+				    GUEST_DB_IPA + 0x10040));
 	ASSERT_EQ(0, msi_free(self->fd, self->stdev_id, 0));
 }
 
