@@ -925,6 +925,71 @@ TEST_F(msi_badinput, opt_window_past_aperture)
 	ASSERT_EQ(0, prepare_msi(self->fd, self->stdev_id, 0x40, NULL));
 }
 
+TEST_F(msi_badinput, opt_unknown_option_id)
+{
+	static const __u32 ids[] = { IOMMU_OPTION_SW_MSI_SIZE + 1, 0x100,
+				     ~0U };
+	unsigned int i;
+	__u64 val;
+
+	for (i = 0; i != sizeof(ids) / sizeof(ids[0]); i++) {
+		val = 0x0a000000;
+		EXPECT_ERRNO(EOPNOTSUPP, option(self->fd, ids[i],
+						IOMMU_OPTION_OP_SET,
+						self->dev_id, &val));
+		val = 0;
+		EXPECT_ERRNO(EOPNOTSUPP, option(self->fd, ids[i],
+						IOMMU_OPTION_OP_GET,
+						self->dev_id, &val));
+	}
+	ASSERT_DEFAULT_WINDOW(self->dev_id);
+}
+
+TEST_F(msi_badinput, opt_attach_window_over_mapping)
+{
+	__u64 chosen = 0x0a000000;
+
+	ASSERT_EQ(0, set_opt(self->fd, IOMMU_OPTION_SW_MSI_START, self->dev_id,
+			     chosen));
+	ASSERT_EQ(0, set_opt(self->fd, IOMMU_OPTION_SW_MSI_SIZE, self->dev_id,
+			     2));
+	/* The last page of the window is mapped */
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, probe_page,
+				    page_size, chosen + 2 * SZ_1M - page_size));
+	EXPECT_ERRNO(EADDRINUSE, mock_attach(self->fd, self->stdev_id,
+					     self->ioas_id, NULL));
+	/* Not attached, the window kept, the mapping untouched */
+	ASSERT_EQ(0, ioas_unmap(self->fd, self->ioas_id,
+				chosen + 2 * SZ_1M - page_size, page_size));
+	ASSERT_WINDOW(self->dev_id, chosen, 2 * SZ_1M);
+	ASSERT_IPA_FREE(chosen);
+	ASSERT_EQ(0, set_opt(self->fd, IOMMU_OPTION_SW_MSI_SIZE, self->dev_id,
+			     1));
+}
+
+TEST_F(msi_badinput, opt_attach_other_window_in_group)
+{
+	__u32 peer_stdev, peer_dev;
+
+	/* The peer is attached at its creation with the driver's window */
+	ASSERT_EQ(0, mock_dev_group(self->fd, self->ioas_id, self->stdev_id,
+				    MOCK_FLAGS_DEVICE_SW_MSI, &peer_stdev,
+				    &peer_dev));
+	ASSERT_IPA_TAKEN(MOCK_SW_MSI_START);
+	ASSERT_EQ(0, set_opt(self->fd, IOMMU_OPTION_SW_MSI_START, self->dev_id,
+			     0x0a000000));
+	EXPECT_ERRNO(EBUSY, mock_attach(self->fd, self->stdev_id,
+					self->ioas_id, NULL));
+	ASSERT_WINDOW(self->dev_id, 0x0a000000, MOCK_SW_MSI_LENGTH);
+	ASSERT_IPA_FREE(0x0a000000);
+	ASSERT_WINDOW(peer_dev, MOCK_SW_MSI_START, MOCK_SW_MSI_LENGTH);
+	/* The same window is fine */
+	ASSERT_EQ(0, set_opt(self->fd, IOMMU_OPTION_SW_MSI_START, self->dev_id,
+			     MOCK_SW_MSI_START));
+	ASSERT_EQ(0, mock_attach(self->fd, self->stdev_id, self->ioas_id,
+				 NULL));
+}
+
 /* ---- IOMMU_VDEVICE_MSI_DOORBELL ---- */
 
 TEST_F(msi_badinput, db_unknown_flags)
@@ -1229,7 +1294,7 @@ TEST_F(msi_badinput, db_entries_uptr_bad)
 		0, /* replaced by @gone */
 		(uintptr_t)-page_size, /* the top page: kernel */
 		(uintptr_t)1 << 63, /* non-canonical or kernel half */
-		16, /* the zero page's tail */
+		16, /* in page 0, never mapped */
 	};
 	unsigned int i;
 
@@ -1417,6 +1482,23 @@ TEST_F(msi_badinput, db_msi_index_twice)
 	ASSERT_NO_ENTRIES();
 }
 
+TEST_F(msi_badinput, db_get_index_twice)
+{
+	struct iommu_msi_doorbell db[3] = { { .msi_index = 2 },
+					    { .msi_index = 1 },
+					    { .msi_index = 2 } };
+
+	ASSERT_EQ(0, db_set(self->fd, self->vdev_id, 2, DB_VALID,
+			    GUEST_DB_IOVA + 0x40, GUEST_DB_IPA + 0x40));
+	/* "given twice" is a rule of SET: a GET reads both */
+	ASSERT_EQ(0, db_ioctl(self->fd, IOMMU_VDEVICE_MSI_DOORBELL_GET,
+			      self->vdev_id, db, sizeof(db[0]), 3));
+	ASSERT_EQ(GUEST_DB_IOVA + 0x40, db[0].iova);
+	ASSERT_EQ(0U, db[1].flags);
+	ASSERT_EQ(GUEST_DB_IOVA + 0x40, db[2].iova);
+	ASSERT_EQ(DB_VALID, db[2].flags);
+}
+
 TEST_F(msi_badinput, db_offset_mismatch)
 {
 	/* Bit 0, bit 11: refused */
@@ -1441,14 +1523,35 @@ TEST_F(msi_badinput, db_iova_high_bits_kept)
 			    GUEST_DB_IPA + 0x40));
 	ASSERT_EQ((long long)iova, db_get(self->fd, self->vdev_id, 0, &npiova));
 	ASSERT_EQ(GUEST_DB_IPA + 0x40, npiova);
-	/* and the vector is programmed with it whole */
+	iova = 0xfc0000000c000040ULL;
+	ASSERT_EQ(0, db_set(self->fd, self->vdev_id, 1, DB_VALID, iova,
+			    GUEST_DB_IPA + 0x40));
+	ASSERT_EQ((long long)iova, db_get(self->fd, self->vdev_id, 1, NULL));
+}
+
+TEST_F(msi_badinput, db_iova_programmed_whole)
+{
+	/* "The device is programmed with exactly this address", any value */
+	const __u64 iova[2] = { (1ULL << 57) | 0x0c000040,
+				0xdead00000c000040ULL };
+	__u64 msi_addr;
+	unsigned int i;
+
+	for (i = 0; i != 2; i++)
+		ASSERT_EQ(0, db_set(self->fd, self->vdev_id, i, DB_VALID,
+				    iova[i], GUEST_DB_IPA + 0x40));
 	ASSERT_EQ(0, mock_attach(self->fd, self->stdev_id, self->nested_id,
 				 NULL));
-	ASSERT_EQ(0, msi_alloc(self->fd, self->stdev_id, 0, 0x40, &npiova));
-	ASSERT_EQ(iova, npiova);
-	ASSERT_EQ(0x40, hwpt_doorbell(self->fd, self->parent_id,
-				      GUEST_DB_IPA + 0x40));
-	ASSERT_EQ(0, msi_free(self->fd, self->stdev_id, 0));
+	for (i = 0; i != 2; i++) {
+		ASSERT_EQ(0, msi_alloc(self->fd, self->stdev_id, i, 0x40,
+				       &msi_addr));
+		ASSERT_EQ(0x40, hwpt_doorbell(self->fd, self->parent_id,
+					      GUEST_DB_IPA + 0x40));
+		/* bits 58..63 of the second */
+		ASSERT_EQ(iova[i], msi_addr);
+	}
+	for (i = 0; i != 2; i++)
+		ASSERT_EQ(0, msi_free(self->fd, self->stdev_id, i));
 }
 
 TEST_F(msi_badinput, db_removal_with_address)
