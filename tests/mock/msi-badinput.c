@@ -50,9 +50,9 @@
  *                              -> EBUSY, the vector's doorbell kept
  *  opt_set_group_msi_prepared  SET on a never attached device once an MSI
  *                              of its group (a peer) was set up -> EBUSY
- *  opt_window_past_aperture    a window past the end of the IOVA space of
+ *  opt_window_past_aperture    a window not inside the IOVA aperture of
  *                              the domain it is attached to: the attach
- *                              -> EOVERFLOW, nothing reserved
+ *                              -> EADDRINUSE, nothing reserved
  *  opt_unknown_option_id       option_id past SW_MSI_SIZE on a device
  *                              -> EOPNOTSUPP
  *  opt_attach_window_over_mapping  the attach with a window over a mapping
@@ -132,13 +132,12 @@
  *                              -> EADDRINUSE, the old entry, page and the
  *                              vector's address kept
  *
- * Two cases fail on the series of 2026-12-02, each where the kernel does
- * not do what iommufd.h says (kept asserting the documented behaviour, for
- * the kernel to be fixed): opt_window_past_aperture (the attach succeeds,
- * then every MSI of the device fails with -ERANGE) and
- * db_iova_programmed_whole (bits 58..63 of @iova are lost: the 58-bit
- * msi_desc::iommu_msi_iova bit-field is shifted back in its own width in
- * msi_msg_set_addr()).
+ * Two cases found kernel bugs, fixed in the series since (2026-12-02):
+ * opt_window_past_aperture (the attach succeeded, then every MSI of the
+ * device failed with -ERANGE; now the attach is -EADDRINUSE, patch 22)
+ * and db_iova_programmed_whole (bits 58..63 of @iova were lost: the 58-bit
+ * msi_desc::iommu_msi_iova bit-field was shifted back in its own width in
+ * msi_msg_set_addr(); patch 26).
  *
  * Built by the rule of scripts/build-tests.sh for tests/mock/ (-I of the
  * kernel's tools/testing/selftests/iommu), it includes the harness and
@@ -951,17 +950,16 @@ TEST_F(msi_badinput, opt_window_past_aperture)
 
 	/*
 	 * SET cannot know the IOVA space of the domain the device will be
-	 * attached to; the attach can, and a window past its end is the
-	 * EOVERFLOW of iommufd.h ("a window past the end of the IOVA ...
-	 * space"), with nothing reserved.
+	 * attached to; the attach can, and a window not inside its aperture
+	 * is -EADDRINUSE (iommufd.h), with nothing reserved.
 	 */
 	for (i = 0; i != sizeof(bad) / sizeof(bad[0]); i++) {
 		ASSERT_EQ(0, set_opt(self->fd, IOMMU_OPTION_SW_MSI_START,
 				     self->dev_id, bad[i].start));
 		ASSERT_EQ(0, set_opt(self->fd, IOMMU_OPTION_SW_MSI_SIZE,
 				     self->dev_id, bad[i].mb));
-		EXPECT_ERRNO(EOVERFLOW, mock_attach(self->fd, self->stdev_id,
-						    self->ioas_id, NULL));
+		EXPECT_ERRNO(EADDRINUSE, mock_attach(self->fd, self->stdev_id,
+						     self->ioas_id, NULL));
 		ASSERT_WINDOW(self->dev_id, bad[i].start, bad[i].mb * SZ_1M);
 		ASSERT_IPA_FREE(0x7ff00000);
 	}
