@@ -271,6 +271,51 @@ static void dump_trace(void)
 	printf("\n");
 }
 
+/* ---------- kernel reports ---------- */
+static int kmsg_fd = -1;
+
+/* Start reading the kernel log from its end */
+static void kmsg_open(void)
+{
+	if (kmsg_fd < 0)
+		kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	if (kmsg_fd >= 0)
+		lseek(kmsg_fd, 0, SEEK_END);
+}
+
+/* A splat since the last call fails the sequence at this step */
+static void kmsg_check(void)
+{
+	static const char *const bad[] = {
+		"BUG:", "WARNING:", "KASAN", "UBSAN", "Oops", "refcount_t:",
+		"possible circular locking", "possible recursive locking",
+		"inconsistent lock state", "suspicious RCU usage",
+		"list_add corruption", "list_del corruption",
+		"general protection fault", "lock held when returning",
+	};
+	char rec[1024];
+	ssize_t n;
+	unsigned int i;
+
+	if (kmsg_fd < 0)
+		return;
+	while ((n = read(kmsg_fd, rec, sizeof(rec) - 1)) > 0 || errno == EPIPE) {
+		char *msg;
+
+		if (n <= 0)
+			continue;	/* EPIPE: overwritten records, go on */
+		rec[n] = 0;
+		msg = strchr(rec, ';');
+		msg = msg ? msg + 1 : rec;
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			if (strstr(msg, bad[i])) {
+				msg[strcspn(msg, "\n")] = 0;
+				fail("kernel: %s", msg);
+				return;
+			}
+	}
+}
+
 /* ---------- ioctl wrappers ---------- */
 static int cmd(struct iommu_test_cmd *c)
 {
@@ -1088,7 +1133,7 @@ static void do_bind(void)
 			if (gi == NDEV)
 				return;
 		}
-		if (rn(3) == 0)
+		if (rn(2))
 			flags |= MOCK_FLAGS_DEVICE_NO_DIRTY;
 		flags |= MOCK_FLAGS_DEVICE_NO_ATTACH;
 		c.op = IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS;
@@ -1291,6 +1336,19 @@ static void do_replace(void)
 	d = &M.dev[di];
 	g = &M.grp[d->group];
 	pick_target(&hi, &pt, &io);
+	/* Often another paging HWPT of the same IOAS (D6) */
+	if (g->hwpt >= 0 && rn(3) == 0) {
+		int k, cur = paging_of(g->hwpt);
+
+		for (k = 0; k < NHWPT; k++)
+			if (k != g->hwpt && M.hw[k].kind == H_PAGING &&
+			    M.hw[k].ioas == M.hw[cur].ioas &&
+			    (rn(2) || (g->no_dirty && M.hw[k].dirty))) {
+				hi = k;
+				io = -1;
+				pt = M.hw[k].id;
+			}
+	}
 	step_log("replace dev%d (stdev %u) -> %u", di, d->stdev, pt);
 	if (!d->attached) {
 		may_fail(&x, EINVAL, "not attached");
@@ -1398,11 +1456,23 @@ static void unbind_dev(int di)
 
 static void do_unbind(void)
 {
-	int di = rand_dev(1), rc;
+	int di = rand_dev(1), rc, i, k;
 	struct expect x = {};
 
 	if (di < 0)
 		return;
+	/* Half the time the device of a shared group's attach handle (D1) */
+	for (i = 0; i < NDEV && rn(2); i++) {
+		struct group *g = &M.grp[M.dev[i].group];
+
+		if (!M.dev[i].alive || g->hwpt < 0 ||
+		    M.dev[i].stdev != g->handle_stdev)
+			continue;
+		for (k = 0; k < NDEV; k++)
+			if (k != i && M.dev[k].alive && M.dev[k].attached &&
+			    M.dev[k].group == M.dev[i].group)
+				di = i;
+	}
 	step_log("unbind dev%d (stdev %u)", di, M.dev[di].stdev);
 	rc = destroy_id(M.dev[di].stdev);
 	if (judge(&x, rc, "unbind"))
@@ -1460,10 +1530,31 @@ static void do_window(void)
 	add_probe(s - pgsz);
 }
 
+/* A live device whose group is attached (shared groups first), or any */
+static int rand_msi_dev(void)
+{
+	int i, n = 0, pick[NDEV], shared = rn(2);
+
+	for (i = 0; i < NDEV; i++) {
+		struct dev *d = &M.dev[i];
+		int k, peers = 0;
+
+		if (!d->alive || M.grp[d->group].hwpt < 0)
+			continue;
+		for (k = 0; k < NDEV; k++)
+			peers += M.dev[k].alive && M.dev[k].group == d->group;
+		if (!shared || peers > 1)
+			pick[n++] = i;
+	}
+	if (!n || !rn(4))
+		return rand_dev(1);
+	return pick[rn(n)];
+}
+
 /* MSI prepare (transient) or vector alloc */
 static void do_msi(int alloc)
 {
-	int di = rand_dev(1), rc, idx = rn(NVEC), hp = -1, r;
+	int di = rand_msi_dev(), rc, idx = rn(NVEC), hp = -1, r;
 	struct expect x = {};
 	struct dev *d;
 	struct group *g;
@@ -1964,7 +2055,7 @@ static void one_step(void)
 		int weight;
 	} steps[] = {
 		{ do_bind, 8 },	       { do_attach, 14 },    { do_replace, 12 },
-		{ do_detach, 6 },      { do_unbind, 3 },     { do_window, 7 },
+		{ do_detach, 6 },      { do_unbind, 6 },     { do_window, 7 },
 		{ do_hwpt_alloc, 4 },  { do_viommu_alloc, 3 },
 		{ do_nested_alloc, 4 }, { do_vdev_alloc, 4 }, { do_entry_set, 8 },
 		{ do_msi_free, 6 },    { do_map, 6 },	     { do_unmap, 5 },
@@ -2016,6 +2107,7 @@ static int run_sequence(__u64 seed, int nsteps)
 		dump_trace();
 		return 1;
 	}
+	kmsg_open();
 	for (i = 0; i < NIOAS; i++)
 		if (_test_ioctl_ioas_alloc(M.fd, &M.ioas[i]))
 			fail("IOAS alloc: errno %d", errno);
@@ -2036,6 +2128,7 @@ static int run_sequence(__u64 seed, int nsteps)
 		one_step();
 		if (!failed)
 			check_invariants();
+		kmsg_check();
 		if (verbose && ntrace != before)
 			printf("#   %s\n", trace[(ntrace - 1) % TRACE]);
 	}
@@ -2047,6 +2140,13 @@ static int run_sequence(__u64 seed, int nsteps)
 	/* Close: everything goes; a new fd sees no pinned page left */
 	if (close(M.fd)) {
 		printf("# close: errno %d\n", errno);
+		return 1;
+	}
+	cur_step = nsteps;
+	step_log("close the fd");
+	kmsg_check();
+	if (failed) {
+		dump_trace();
 		return 1;
 	}
 	M.fd = open("/dev/iommu", O_RDWR);
