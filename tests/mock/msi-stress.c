@@ -1865,9 +1865,12 @@ static void do_entry_set(void)
 			      M.hw[g->hwpt].viommu == d->vdev_viommu))
 		may_fail(&x, EBUSY, "group on a HWPT that is not a nested one of the vIOMMU");
 	if (d->vec[idx].live) {
-		int same = !remove && d->ent[idx].valid &&
-			   d->ent[idx].iova == e.iova &&
-			   d->ent[idx].npiova == e.nesting_parent_iova;
+		/* No change is fine: the same entry again, or no entry removed */
+		int same = remove ? !d->ent[idx].valid :
+				    d->ent[idx].valid &&
+					    d->ent[idx].iova == e.iova &&
+					    d->ent[idx].npiova ==
+						    e.nesting_parent_iova;
 
 		if (!same)
 			may_fail(&x, EBUSY, "vector allocated");
