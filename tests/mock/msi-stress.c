@@ -1592,6 +1592,14 @@ static void do_msi(int alloc)
 		 * itself or not (iommufd_sw_msi() uses the group's window).
 		 */
 		hp = paging_of(g->hwpt);
+		/*
+		 * A vector with a guest doorbell entry is served only through
+		 * a nested HWPT of the entry's stage 2 (a group peer may have
+		 * moved the group elsewhere while this device was detached).
+		 */
+		if (d->ent[idx].valid &&
+		    !(M.hw[g->hwpt].kind == H_NESTED && d->ent_parent == hp))
+			may_fail(&x, EBUSY, "guest doorbell entry, group not on a nested HWPT of its stage 2");
 		if (M.hw[g->hwpt].kind == H_NESTED && d->ent[idx].valid &&
 		    d->ent_parent == hp) {
 			struct s2page *s = find_s2(hp, d->ent[idx].npiova &
