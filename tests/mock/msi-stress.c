@@ -195,7 +195,7 @@ static int nstale;
 static int nstrand;
 /* What the sequence reached, printed at its end */
 static struct {
-	int ok, refused, d1, d2, same_ioas, vec_checks, group_msi;
+	int ok, refused, d1, d2, same_ioas, vec_checks, group_msi, d4;
 } st;
 static char failmsg[512];
 
@@ -1035,8 +1035,10 @@ static void attach_rules(struct expect *x, int gi, int hi, int first,
 
 		drop_stale_entries(d);
 		if (d->ent_parent >= 0 &&
-		    (h->kind != H_NESTED || h->parent != d->ent_parent))
+		    (h->kind != H_NESTED || h->parent != d->ent_parent)) {
 			may_fail(x, EBUSY, "device has guest doorbell entries of another stage 2");
+			st.d4++;
+		}
 		if (overlaps_user(M.hw[hp].ioas, d->ws, d->wsize) ||
 		    overlaps_s2(M.hw[hp].ioas, d->ws, d->wsize))
 			may_fail(x, EADDRINUSE, "window over a mapping or a guest doorbell page");
@@ -1901,6 +1903,9 @@ static void do_entry_set(void)
 		may_fail(&x, EBUSY, "entries of another stage 2");
 	take_snap(&snap_before);
 	rc = entry_io(d, 0, &e, 1);
+	for (int k = 0; k < x.n; k++)
+		if (!strcmp(x.why[k], "vector allocated"))
+			st.d4++;
 	if (!judge(&x, rc, "doorbell set")) {
 		if (!failed)
 			compare_snap();
@@ -2181,9 +2186,9 @@ static int run_sequence(__u64 seed, int nsteps)
 			return 1;
 		}
 	}
-	printf("# seed %llu: %d steps passed: %d succeeded, %d refused as predicted; MSIs in a group whose attach-handle device was unbound (D1) %d, in a shared group %d; refused attach/replace with doorbells to take back (D2) %d, failed same-IOAS replaces (D6) %d; %d vector checks; known: %d stale doorbell PTE checks, %d stranded peer vectors\n",
+	printf("# seed %llu: %d steps passed: %d succeeded, %d refused as predicted; MSIs in a group whose attach-handle device was unbound (D1) %d, in a shared group %d; refused attach/replace with doorbells to take back (D2) %d, failed same-IOAS replaces (D6) %d; steps a D4 rule refuses (entry change under a live vector, attach away from the entries' stage 2) %d; %d vector checks; known: %d stale doorbell PTE checks, %d stranded peer vectors\n",
 	       (unsigned long long)seed, nsteps, st.ok, st.refused, st.d1,
-	       st.group_msi, st.d2, st.same_ioas, st.vec_checks, nstale,
+	       st.group_msi, st.d2, st.same_ioas, st.d4, st.vec_checks, nstale,
 	       nstrand);
 	return 0;
 }
