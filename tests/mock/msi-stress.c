@@ -1230,6 +1230,21 @@ static int pick_target(int *hi_out, __u32 *pt, int *ioas_out)
 	return 0;
 }
 
+/* Half the time a nested HWPT of the vIOMMU of the device's vDEVICE */
+static void nested_bias(struct dev *d, int *hi, __u32 *pt, int *io)
+{
+	int k;
+
+	if (!d->vdev_alive || rn(2))
+		return;
+	for (k = 0; k < NHWPT; k++)
+		if (M.hw[k].kind == H_NESTED && M.hw[k].viommu == d->vdev_viommu) {
+			*hi = k;
+			*io = -1;
+			*pt = M.hw[k].id;
+		}
+}
+
 /* After a successful attach/replace of group @gi to the HWPT of id @id */
 static int settle_target(int gi, __u32 id, int ioas, int old)
 {
@@ -1274,6 +1289,7 @@ static void do_attach(void)
 	d = &M.dev[di];
 	g = &M.grp[d->group];
 	pick_target(&hi, &pt, &io);
+	nested_bias(d, &hi, &pt, &io);
 	/* Prefer the group's own HWPT for a device of an attached group */
 	if (g->hwpt >= 0 && !d->attached && rn(2)) {
 		hi = g->hwpt;
@@ -1348,6 +1364,7 @@ static void do_replace(void)
 	d = &M.dev[di];
 	g = &M.grp[d->group];
 	pick_target(&hi, &pt, &io);
+	nested_bias(d, &hi, &pt, &io);
 	/* Often another paging HWPT of the same IOAS (D6) */
 	if (g->hwpt >= 0 && rn(3) == 0) {
 		int k, cur = paging_of(g->hwpt);
@@ -1579,6 +1596,9 @@ static void do_msi(int alloc)
 		return;
 	d = &M.dev[di];
 	g = &M.grp[d->group];
+	for (int k = 0; k < NVEC && alloc && rn(2); k++)
+		if (d->ent[k].valid && !d->vec[k].live)
+			idx = k;
 	if (!alloc)
 		idx = 0;	/* the prepare op's descriptor has msi_index 0 */
 	step_log("%s dev%d (stdev %u) index %d doorbell %#x",
@@ -1729,7 +1749,7 @@ static void do_msi_free(void)
 
 static void do_hwpt_alloc(void)
 {
-	int di = rand_dev(1), hi, io = rn(NIOAS), rc, kind = rn(3);
+	int di = rand_dev(1), hi, io = rn(NIOAS), rc, kind = rn(2) ? 1 : rn(3);
 	struct expect x = {};
 	__u32 flags = 0, id = 0;
 
@@ -1819,6 +1839,13 @@ static void do_vdev_alloc(void)
 
 	if (di < 0 || !M.vi[vi].alive)
 		return;
+	if (M.dev[di].vdev_alive && rn(4)) {
+		int k;
+
+		for (k = 0; k < NDEV; k++)
+			if (M.dev[k].alive && !M.dev[k].vdev_alive)
+				di = k;
+	}
 	d = &M.dev[di];
 	step_log("vdev-alloc dev%d on viommu %u", di, M.vi[vi].id);
 	if (d->vdev_alive)
@@ -1847,9 +1874,9 @@ static void vdev_gone(struct dev *d)
 
 static void do_entry_set(void)
 {
-	int di = rand_dev(1), idx = rn(NVEC), rc, remove = rn(4) == 0, vp;
+	int di = rand_dev(1), idx = rn(NVEC), rc, remove = rn(4) == 0, vp, k;
 	struct expect x = {};
-	struct iommu_msi_doorbell e = { .msi_index = idx };
+	struct iommu_msi_doorbell e = {};
 	struct dev *d;
 	struct group *g;
 	__u64 page;
@@ -1859,6 +1886,11 @@ static void do_entry_set(void)
 	d = &M.dev[di];
 	g = &M.grp[d->group];
 	vp = M.vi[d->vdev_viommu].parent;
+	/* Half the time an index with a live vector: the D4 rule */
+	for (k = 0; k < NVEC && rn(2); k++)
+		if (d->vec[k].live)
+			idx = k;
+	e.msi_index = idx;
 	if (!remove) {
 		e.flags = IOMMU_MSI_DOORBELL_VALID;
 		e.nesting_parent_iova = GUEST_IPA + rn(2) * 0x10000 +
@@ -2077,8 +2109,8 @@ static void one_step(void)
 	} steps[] = {
 		{ do_bind, 8 },	       { do_attach, 14 },    { do_replace, 12 },
 		{ do_detach, 6 },      { do_unbind, 6 },     { do_window, 7 },
-		{ do_hwpt_alloc, 4 },  { do_viommu_alloc, 3 },
-		{ do_nested_alloc, 4 }, { do_vdev_alloc, 4 }, { do_entry_set, 8 },
+		{ do_hwpt_alloc, 4 },  { do_viommu_alloc, 5 },
+		{ do_nested_alloc, 6 }, { do_vdev_alloc, 7 }, { do_entry_set, 12 },
 		{ do_msi_free, 6 },    { do_map, 6 },	     { do_unmap, 5 },
 		{ do_destroy, 6 },
 	};
