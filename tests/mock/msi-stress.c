@@ -198,6 +198,7 @@ static struct {
 	int ok, refused, d1, d2, same_ioas, vec_checks, group_msi, d4;
 } st;
 static char failmsg[512];
+static int fail_step;
 
 static void step_log(const char *fmt, ...)
 {
@@ -231,6 +232,7 @@ static void fail(const char *fmt, ...)
 	if (failed)
 		return;
 	failed = 1;
+	fail_step = cur_step;
 	va_start(ap, fmt);
 	vsnprintf(failmsg, sizeof(failmsg), fmt, ap);
 	va_end(ap);
@@ -241,9 +243,10 @@ static void dump_trace(void)
 	int i = ntrace > TRACE ? ntrace - TRACE : 0;
 
 	printf("# FAILED: seed %llu step %d: %s\n", (unsigned long long)cur_seed,
-	       cur_step, failmsg);
-	printf("# replay: make stress SEED=%llu STEPS=%d\n",
-	       (unsigned long long)cur_seed, cur_step + 1);
+	       fail_step, failmsg);
+	printf("# replay: make stress SEED=%llu STEPS=%d%s\n",
+	       (unsigned long long)cur_seed, fail_step + 1,
+	       strict ? " STRICT=1" : "");
 	printf("# last %d steps:\n", ntrace - i);
 	for (; i < ntrace; i++)
 		printf("#   %s\n", trace[i % TRACE]);
