@@ -15,7 +15,7 @@ S := scripts
 .DEFAULT_GOAL := all
 .PHONY: all help deps base tree export status apply qemu kernel selftests initramfs \
 	sync kselftest check check-x86_64 check-arm64 check-arm64-debug harness-selftest e2e-base lint \
-	send-prep bench bench-smoke clean distclean
+	send-prep bench bench-smoke stress clean distclean
 
 help:
 	@echo 'msi-doorbell: a kernel patch series and the harness that tests it.'
@@ -30,7 +30,7 @@ help:
 	@echo '  make              main job: base tree + series, arm64 kernel, boot in QEMU,'
 	@echo '                    iommufd selftests + GICv3/SMMUv3 smoke + end-to-end MSIs, summary'
 	@echo '  make check        full test: harness self-test; mainline: lint, x86_64 debug'
-	@echo '                    kernel (KASAN, lockdep, kmemleak: iommufd + iommufd_fail_nth),'
+	@echo '                    kernel (KASAN, lockdep, kmemleak: iommufd + iommufd_fail_nth + msi-stress),'
 	@echo '                    arm64 kernel (iommufd, smoke, e2e), arm64 debug kernel (smoke, the'
 	@echo '                    e2e cases that allocate or change vectors); 6.12: checkpatch, kernel-doc,'
 	@echo '                    format, arm64 kernel; bench smoke on both. A table of stages with their'
@@ -56,6 +56,11 @@ help:
 	@echo '  make check-x86_64 / check-arm64 / check-arm64-debug   one stage of make check'
 	@echo '                    (arm64-debug: KASAN/lockdep/kmemleak kernel, the e2e cases'
 	@echo '                    of tests/e2e/debug-cases.$$BASE)'
+	@echo '  make stress       seeded random sequences of the MSI paths through the iommufd mock'
+	@echo '                    (tests/mock/msi-stress.c) on the x86_64 debug kernel, kmemleak on:'
+	@echo '                    SEED=<n> (default random, printed) STEPS=<n> (1000) replay one'
+	@echo '                    sequence exactly; SEQS=<n> runs seeds SEED.. SEED+n-1; STRICT=1'
+	@echo '                    fails on the known findings too; VERBOSE=1 prints every step'
 	@echo '  make harness-selftest             the result classifier against recorded logs, the'
 	@echo '                    bench table against a recorded bench'
 	@echo '  make e2e-base     negative control: every e2e case on the bare base kernel;'
@@ -125,7 +130,10 @@ check: sync
 	@$(S)/check.sh
 
 check-x86_64: sync
-	@QEMU_TIMEOUT=1500 $(S)/kselftest.sh x86_64 debug iommufd,iommufd_fail_nth 1
+	@bash -c 'source $(S)/lib.sh && QEMU_TIMEOUT=1500 $(S)/kselftest.sh x86_64 debug "$$(x86_64_debug_runlist)" 1'
+
+stress: sync
+	@SEED="$(SEED)" STEPS="$(STEPS)" SEQS="$(SEQS)" STRICT="$(STRICT)" VERBOSE="$(VERBOSE)" $(S)/stress.sh
 
 check-arm64: sync
 	@bash -c 'source $(S)/lib.sh && $(S)/kselftest.sh arm64 plain "$$(arm64_runlist)"'

@@ -5,7 +5,9 @@
 # totals over all of them. Without BASE:
 #   harness          the result classifier fed with recorded logs (tests/harness)
 #   lint/mainline    the upstream-quality gate on patches/ (scripts/lint.sh)
-#   x86_64/mainline  debug kernel (KASAN, lockdep, kmemleak): iommufd, iommufd_fail_nth
+#   x86_64/mainline  debug kernel (KASAN, lockdep, kmemleak): iommufd, iommufd_fail_nth,
+#                    the base's MOCK_CHECK_RUNS (msi-stress: fixed-seed random
+#                    sequences of the MSI paths, tests/mock/msi-stress.c)
 #   arm64/mainline   plain kernel on the project's QEMU 10: iommufd, GICv3 ITS /
 #                    SMMUv3 / edu smoke, the e2e cases of tests/e2e/check-cases.mainline
 #   arm64-debug/mainline  debug kernel (KASAN, lockdep, kmemleak) on the same
@@ -55,7 +57,8 @@ base_stages() {
 	if [ "$kind" = full ]; then
 		stage "lint/$b" env -u LINT_CHECKS BASE="$b" "$TOP/scripts/lint.sh"
 		stage "x86_64/$b" env BASE="$b" RESULTS="$res/x86_64" QEMU_TIMEOUT=1500 \
-			"$TOP/scripts/kselftest.sh" x86_64 debug iommufd,iommufd_fail_nth 1
+			"$TOP/scripts/kselftest.sh" x86_64 debug \
+			"$(BASE=$b bash -c 'source "$0/scripts/lib.sh" && x86_64_debug_runlist' "$TOP")" 1
 		resdirs+=("$res/x86_64")
 	else
 		stage "lint/$b" env BASE="$b" LINT_CHECKS="$(base_var "$b" CHECK_LINT)" "$TOP/scripts/lint.sh"

@@ -60,6 +60,15 @@ arm64_runlist() {
 	echo "$list$(case_file_runs "$E2E_CASES")"
 }
 
+# The run list of make check's x86_64 debug stage (KASAN, lockdep,
+# kmemleak): the mock suite, its fail_nth sweeps and the base's
+# $MOCK_CHECK_RUNS (tests/mock programs: msi-stress's fixed seeds).
+x86_64_debug_runlist() {
+	local list=iommufd,iommufd_fail_nth
+	[ -z "${MOCK_CHECK_RUNS:-}" ] || list+=",${MOCK_CHECK_RUNS// /,}"
+	echo "$list"
+}
+
 # The run list of make check's arm64 debug stage (KASAN, lockdep,
 # kmemleak): the smoke check and the base's $E2E_DEBUG_CASES; empty when
 # the base has none.

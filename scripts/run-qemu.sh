@@ -62,6 +62,9 @@ fi
 
 append="console=$CONSOLE panic=-1 oops=panic loglevel=7 msidoorbell.run=$runlist msidoorbell.kmemleak=$kmemleak"
 [ "$flavour" = debug ] && append+=" kasan.fault=report"
+# KERNEL_APPEND: more kernel parameters for the test programs (make stress:
+# msistress.seed=, .steps=, .seqs=, read by tests/mock/msi-stress)
+[ -z "${KERNEL_APPEND:-}" ] || append+=" $KERNEL_APPEND"
 cmd=("$QEMU" $QEMU_MACHINE -accel "$accel" -smp "$smp" -m 2G -display none -monitor none
      -serial stdio -no-reboot $QEMU_EXTRA -kernel "$O/$IMAGE"
      -initrd "$O/initramfs.cpio.gz" -append "$append")
